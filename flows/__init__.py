@@ -1,0 +1,1 @@
+"""Prefect flows: thin orchestration over ``tasks``. Each flow takes ``as_of``."""

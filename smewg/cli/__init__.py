@@ -1,0 +1,47 @@
+"""The ``smewg`` command line for the Secretariat (typer + rich).
+
+Read-only commands never start Prefect; ``--json`` prints one JSON document on stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from smewg.catalogue import PlanError
+from smewg.cli import economies, plan
+from smewg.cli.demo import demo
+from smewg.cli.output import err_console
+from smewg.cli.store import init
+from smewg.economies import EconomyFileError
+
+app = typer.Typer(
+    name="smewg",
+    help="Run the APEC SME Working Group's yearly strategic-plan cycle.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("init")(init)
+app.command("demo")(demo)
+app.add_typer(plan.app, name="plan")
+app.add_typer(economies.app, name="economies")
+
+
+def main() -> None:
+    # No internet on these machines and no telemetry wanted anywhere.
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    try:
+        app()
+    except (PlanError, EconomyFileError) as error:
+        err_console.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+        sys.exit(2)
+    except Exception as error:  # the operator gets one line, the traceback goes to stderr too
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(error, OperationalError):
+            err_console.print(f"[bold red]error:[/] cannot use the database: {error.orig}", highlight=False)
+            sys.exit(3)
+        raise
