@@ -30,6 +30,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _refuse_duplicates(ids: Iterator[str]) -> None:
+    duplicates = [i for i, n in Counter(ids).items() if n > 1]
+    if duplicates:
+        raise ValueError(f"duplicate indicator id(s): {', '.join(duplicates)}")
+
+
 class Indicator(_Strict):
     id: str
     name: str = Field(min_length=1)
@@ -62,6 +68,7 @@ class Objective(_Strict):
 
     @model_validator(mode="after")
     def _indicator_ids_extend_objective_id(self) -> Objective:
+        _refuse_duplicates(ind.id for ind in self.indicators)
         for position, indicator in enumerate(self.indicators, start=1):
             expected = f"{self.id}.{position}"
             if indicator.id != expected:
@@ -138,15 +145,13 @@ class Plan(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Plan:
+        _refuse_duplicates(ind.id for ind in self.all_indicators())
         for position, priority in enumerate(self.priorities, start=1):
             if priority.id != str(position):
                 raise ValueError(f"priority {priority.id!r} is number {position}: its id must be {str(position)!r}")
         for position, indicator in enumerate(self.general_indicators, start=1):
             if indicator.id != f"G.{position}":
                 raise ValueError(f"general indicator {indicator.id!r} is number {position}: its id must be 'G.{position}'")
-        duplicates = [i for i, n in Counter(ind.id for ind in self.all_indicators()).items() if n > 1]
-        if duplicates:
-            raise ValueError(f"duplicate indicator id(s): {', '.join(duplicates)}")
         duplicate_economies = [c for c, n in Counter(self.economies).items() if n > 1]
         if duplicate_economies:
             raise ValueError(f"economy listed twice: {', '.join(duplicate_economies)}")

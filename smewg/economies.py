@@ -112,7 +112,7 @@ class EconomyRegistry(BaseModel):
             score = difflib.SequenceMatcher(None, key, candidate).ratio()
             if best is None or score > best[0]:
                 best = (score, economy)
-        return best[1] if best and best[0] >= 0.5 else None
+        return best[1] if best and best[0] >= 0.7 else None
 
 
 def load_economies(path: str | Path) -> EconomyRegistry:

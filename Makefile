@@ -1,0 +1,32 @@
+# Two commands do all the set-up on a new machine:
+#   make demo   - create .venv, install, run the whole demo on the embedded default
+#   make test   - create .venv with the test extras and run the full test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+# Offline machines: no telemetry, no update checks.
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: demo test install clean-var
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "smewg-cycle needs Python >= 3.11; set PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/smewg demo
+
+test: install
+	$(BIN)/python -m pytest
+
+clean-var:
+	rm -rf var

@@ -1,0 +1,94 @@
+"""Shared fixtures: an isolated SMEWG_HOME, real databases (SQLite and PostgreSQL) and a
+real Prefect API (the test harness, started once per session).
+
+PostgreSQL is not optional: store tests run on both back ends, and a missing server is
+an error, never a skip. Point ``SMEWG_TEST_POSTGRES_URL`` at another server if needed.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
+
+FIXTURES = Path(__file__).parent / "fixtures"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "SMEWG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+# Prefect state and caches of the test session must not leak into the user's ~/.prefect.
+_PREFECT_TMP = Path(os.environ.get("TMPDIR", "/tmp")) / f"smewg-tests-prefect-{os.getpid()}"
+os.environ["PREFECT_HOME"] = str(_PREFECT_TMP)
+os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] = str(_PREFECT_TMP / "storage")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture
+def smewg_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh SMEWG_HOME with no inherited SMEWG_ settings (and no .env picked up)."""
+    for name in list(os.environ):
+        if name.startswith("SMEWG_") and name != "SMEWG_TEST_POSTGRES_URL":
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    monkeypatch.setenv("SMEWG_HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    return home
+
+
+def _create_postgres_database() -> tuple[str, str]:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"smewg_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        pytest.fail(
+            f"PostgreSQL is required for the store tests and is not reachable at "
+            f"{make_url(POSTGRES_ADMIN_URL).render_as_string(hide_password=True)}: {error.orig}. "
+            "Start it (CI: .ci/run does) or set SMEWG_TEST_POSTGRES_URL.",
+            pytrace=False,
+        )
+    finally:
+        admin.dispose()
+    return name, make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(name: str) -> None:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, smewg_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """An empty database on each back end, set as SMEWG_DATABASE_URL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{smewg_home / 'store.db'}"
+        monkeypatch.setenv("SMEWG_DATABASE_URL", url)
+        yield url
+        return
+    name, url = _create_postgres_database()
+    monkeypatch.setenv("SMEWG_DATABASE_URL", url)
+    try:
+        yield url
+    finally:
+        _drop_postgres_database(name)
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    """A real Prefect API for the whole session (the harness costs 10-16 s, so once)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -1,0 +1,193 @@
+"""The store on SQLite and on PostgreSQL: migrations, idempotent catalogue load, constraints."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import yaml
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import IntegrityError
+
+from config import DEFAULT_PLAN_FILE
+from smewg.settings import get_settings
+from smewg.store import create_store_engine, current_revision, head_revision, session_scope, upgrade
+from smewg.store.models import (
+    Base,
+    CycleRow,
+    IndicatorRow,
+    ObjectiveRow,
+    ObservationRow,
+    PlanRow,
+    SubmissionRow,
+)
+from tasks.catalogue import load_catalogue_into_store
+from tests.conftest import FIXTURES
+
+NOW = datetime(2022, 3, 1, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = create_store_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _dump(engine) -> dict[str, list[tuple]]:
+    """Every row of every table, ordered, for before/after comparisons."""
+    dump = {}
+    with engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            rows = connection.execute(select(table).order_by(*table.primary_key.columns)).all()
+            dump[table.name] = [tuple(row) for row in rows]
+    return dump
+
+
+def test_migrations_build_exactly_the_modelled_schema(engine):
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+    tables = set(inspect(engine).get_table_names())
+    assert {"plans", "economies", "cycles", "submissions", "observations", "validation_results",
+            "notifications", "rollup_snapshots", "rollup_figures", "review_versions"} <= tables
+
+
+def test_upgrading_an_up_to_date_store_changes_nothing(engine):
+    before = _dump(engine)
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    assert _dump(engine) == before
+
+
+def test_catalogue_load_is_idempotent(engine):
+    settings = get_settings()
+    first = load_catalogue_into_store(settings, now=NOW)
+    assert first.inserted["indicators"] == 51
+    assert first.inserted["economies"] == 21
+    after_first = _dump(engine)
+
+    second = load_catalogue_into_store(settings, now=datetime(2023, 1, 1, tzinfo=UTC))
+    assert not second.changed
+    assert _dump(engine) == after_first
+
+
+def test_catalogue_rows_carry_the_plan(engine):
+    load_catalogue_into_store(get_settings(), now=NOW)
+    with session_scope(engine) as session:
+        indicator = session.get(IndicatorRow, ("smewg-2021-2024", "3.2.5"))
+        assert (indicator.objective_id, indicator.kind, indicator.breakdowns) == (
+            "3.2", "percent", ["total", "women", "youth", "rural"])
+        general = session.get(IndicatorRow, ("smewg-2021-2024", "G.6"))
+        assert general.objective_id is None and general.group_name == "Dialogue with partners"
+        plan = session.get(PlanRow, "smewg-2021-2024")
+        assert plan.loaded_at == NOW and plan.loaded_at.tzinfo is not None
+
+
+def test_an_edited_title_updates_that_row_only(engine, tmp_path, monkeypatch):
+    load_catalogue_into_store(get_settings(), now=NOW)
+    before = _dump(engine)
+    data = yaml.safe_load(DEFAULT_PLAN_FILE.read_text())
+    data["priorities"][0]["objectives"][3]["title"] = "Promote social entrepreneurship and social enterprises"
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(yaml.safe_dump(data, sort_keys=False))
+    monkeypatch.setenv("SMEWG_PLAN_FILE", str(edited))
+
+    report = load_catalogue_into_store(get_settings(), now=NOW)
+    assert dict(report.updated) == {"objectives": 1}
+    assert sum(report.inserted.values()) == 0
+    after = _dump(engine)
+    changed = [row for row in after["objectives"] if row not in before["objectives"]]
+    assert [row[1] for row in changed] == ["1.4"]
+    assert {name: rows for name, rows in after.items() if name != "objectives"} == {
+        name: rows for name, rows in before.items() if name != "objectives"}
+
+
+def test_an_indicator_dropped_from_the_file_is_kept_and_reported(engine, tmp_path, monkeypatch):
+    load_catalogue_into_store(get_settings(), now=NOW)
+    data = yaml.safe_load(DEFAULT_PLAN_FILE.read_text())
+    data["general_indicators"].pop()
+    shorter = tmp_path / "shorter.yaml"
+    shorter.write_text(yaml.safe_dump(data, sort_keys=False))
+    monkeypatch.setenv("SMEWG_PLAN_FILE", str(shorter))
+
+    report = load_catalogue_into_store(get_settings(), now=NOW)
+    assert report.not_in_file == ["indicator G.6"]
+    with session_scope(engine) as session:
+        assert session.get(IndicatorRow, ("smewg-2021-2024", "G.6")) is not None
+
+
+def test_two_plans_live_side_by_side(engine, monkeypatch):
+    load_catalogue_into_store(get_settings(), now=NOW)
+    monkeypatch.setenv("SMEWG_PLAN_FILE", str(FIXTURES / "plan-2025-2028.yaml"))
+    report = load_catalogue_into_store(get_settings(), now=NOW)
+    assert report.inserted["indicators"] == 4
+    assert report.inserted.get("economies", 0) == 0
+    with session_scope(engine) as session:
+        counts = dict(session.execute(
+            select(ObjectiveRow.plan_id, func.count()).group_by(ObjectiveRow.plan_id)).all())
+    assert counts == {"smewg-2021-2024": 14, "smewg-2025-2028": 2}
+
+
+def _cycle_with_submission(session, checksum: str = "a" * 64) -> SubmissionRow:
+    cycle = CycleRow(plan_id="smewg-2021-2024", year=2022, created_at=NOW)
+    session.add(cycle)
+    session.flush()
+    submission = SubmissionRow(cycle_id=cycle.id, economy_code="KOR", version=1, file_name="kor.csv",
+                               checksum=checksum, size_bytes=120, received_at=NOW, status="accepted")
+    session.add(submission)
+    session.flush()
+    return submission
+
+
+def test_every_submission_version_is_kept_and_linked(engine):
+    load_catalogue_into_store(get_settings(), now=NOW)
+    with session_scope(engine) as session:
+        first = _cycle_with_submission(session)
+        second = SubmissionRow(cycle_id=first.cycle_id, economy_code="KOR", version=2, file_name="kor-v2.csv",
+                               checksum="b" * 64, size_bytes=130, received_at=NOW, status="accepted")
+        session.add(second)
+        session.flush()
+        first.status, first.superseded_by_id = "superseded", second.id
+    with session_scope(engine) as session:
+        rows = session.scalars(select(SubmissionRow).order_by(SubmissionRow.version)).all()
+        assert [(r.version, r.status, r.superseded_by_id) for r in rows] == [
+            (1, "superseded", rows[1].id), (2, "accepted", None)]
+
+
+def test_the_same_file_twice_for_one_economy_and_cycle_is_refused(engine):
+    load_catalogue_into_store(get_settings(), now=NOW)
+    with session_scope(engine) as session:
+        first = _cycle_with_submission(session)
+        cycle_id = first.cycle_id
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        session.add(SubmissionRow(cycle_id=cycle_id, economy_code="KOR", version=2, file_name="again.csv",
+                                  checksum="a" * 64, size_bytes=120, received_at=NOW, status="accepted"))
+    with session_scope(engine) as session:  # the failed write left nothing behind
+        assert session.scalar(select(func.count()).select_from(SubmissionRow)) == 1
+
+
+@pytest.mark.parametrize("field, value", [("status", "maybe"), ("indicator_id", None)])
+def test_observation_constraints_hold_on_both_back_ends(engine, field, value):
+    load_catalogue_into_store(get_settings(), now=NOW)
+    with session_scope(engine) as session:
+        submission_id = _cycle_with_submission(session).id
+    values = {"submission_id": submission_id, "row_number": 2, "indicator_id": "1.1.1", "breakdown": "total",
+              "value": 10.0, "unit": "count", "status": "accepted"}
+    values[field] = value
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        session.add(ObservationRow(**values))
+
+
+def test_submissions_must_name_a_known_economy(engine):
+    load_catalogue_into_store(get_settings(), now=NOW)
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        cycle = CycleRow(plan_id="smewg-2021-2024", year=2023, created_at=NOW)
+        session.add(cycle)
+        session.flush()
+        session.add(SubmissionRow(cycle_id=cycle.id, economy_code="XYZ", version=1, file_name="x.csv",
+                                  checksum="c" * 64, size_bytes=1, received_at=NOW, status="accepted"))
