@@ -13,7 +13,7 @@ import typer
 from smewg.catalogue import PlanError
 from smewg.cli import economies, plan
 from smewg.cli.demo import demo
-from smewg.cli.output import err_console
+from smewg.cli.output import print_error
 from smewg.cli.store import init
 from smewg.economies import EconomyFileError
 
@@ -36,12 +36,12 @@ def main() -> None:
     try:
         app()
     except (PlanError, EconomyFileError) as error:
-        err_console.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+        print_error(str(error))
         sys.exit(2)
     except Exception as error:  # the operator gets one line, the traceback goes to stderr too
         from sqlalchemy.exc import OperationalError
 
         if isinstance(error, OperationalError):
-            err_console.print(f"[bold red]error:[/] cannot use the database: {error.orig}", highlight=False)
+            print_error(f"cannot use the database: {error.orig}")
             sys.exit(3)
         raise

@@ -22,7 +22,13 @@ def emit_json(document: Any) -> None:
     sys.stdout.flush()
 
 
+def print_error(message: str) -> None:
+    """``error: message`` on stderr, never wrapped (paths and keys stay greppable)."""
+    err_console.print("[bold red]error:[/] ", end="")
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print ``error: message`` on stderr and exit non-zero."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    print_error(message)
     raise typer.Exit(code)

@@ -1,0 +1,119 @@
+"""The ``smewg`` command line: output contracts of SPEC section 7 and operator-facing errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from config import DEFAULT_PLAN_FILE
+from smewg.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_plan_show_json_follows_the_contract(smewg_home):
+    result = run("plan", "show", "--json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["plan"] == "smewg-2021-2024"
+    assert [p["id"] for p in document["priorities"]] == ["1", "2", "3", "4", "5"]
+    objectives = [o for p in document["priorities"] for o in p["objectives"]]
+    indicators = [i for o in objectives for i in o["indicators"]]
+    assert (len(objectives), len(indicators), len(document["general_indicators"])) == (14, 45, 6)
+    assert set(indicators[0]) >= {"id", "name", "kind", "breakdowns"}
+    assert {"id", "title", "objectives"} <= set(document["priorities"][0])
+    assert document["general_indicators"][0]["id"] == "G.1"
+
+
+def test_plan_show_prints_the_tree_and_the_counts(smewg_home):
+    result = run("plan", "show")
+    assert result.exit_code == 0
+    assert "5 priority areas, 14 objectives, 45 indicators, 6 general indicators" in result.stdout
+    assert "Priority 4 Access to finance and alternative financial solutions" in result.stdout
+    assert "4.2.5" in result.stdout and "G.6" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "expected_ids"), [
+    (["--kind", "amount"], ["2.1.2", "2.1.5", "4.1.1", "4.1.2", "4.1.4", "4.2.4", "4.2.5"]),
+    (["--objective", "1.3"], ["1.3.1", "1.3.2", "1.3.3", "1.3.4"]),
+    (["--priority", "5", "--kind", "count"], ["5.1.1", "5.1.2", "5.1.3", "5.2.1"]),
+    (["--search", "women"], ["1.3.1", "2.2.1", "3.2.6", "3.2.7", "4.1.3"]),
+])
+def test_plan_show_filters(smewg_home, args, expected_ids):
+    result = run("plan", "show", *args, "--json")
+    document = json.loads(result.stdout)
+    ids = [i["id"] for p in document["priorities"] for o in p["objectives"] for i in o["indicators"]]
+    assert ids == expected_ids
+
+
+def test_plan_show_filter_that_matches_nothing_is_an_error(smewg_home):
+    result = run("plan", "show", "--objective", "9.9", "--json")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "has no objective 9.9" in result.stderr
+
+
+def test_economies_json_lists_all_21_in_apec_order(smewg_home):
+    document = json.loads(run("economies", "--json").stdout)
+    assert [e["order"] for e in document] == list(range(1, 22))
+    assert document[5] == {"code": "HKG", "name": "Hong Kong, China", "order": 6, "alpha2": "HK",
+                           "aliases": ["HKC", "Hong Kong", "Hong Kong SAR", "Hong Kong SAR, China"]}
+
+
+def test_economies_resolve_json(smewg_home):
+    result = run("economies", "resolve", "viet nam", "--json")
+    assert json.loads(result.stdout) == {"input": "viet nam", "code": "VNM", "name": "Viet Nam"}
+
+
+def test_economies_resolve_unknown_names_the_nearest_on_stderr(smewg_home):
+    result = run("economies", "resolve", "Phillipines", "--json")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "did you mean The Philippines (PHL)?" in result.stderr
+
+
+def test_init_twice_reports_no_change_the_second_time(smewg_home):
+    first = json.loads(run("init", "--json").stdout)
+    assert first["migrated_from"] is None and first["revision"] == "0001"
+    assert first["catalogue"]["inserted"]["indicators"] == 51
+    second = json.loads(run("init", "--json").stdout)
+    assert second["migrated_from"] == "0001"
+    assert second["catalogue"] == {"inserted": {}, "updated": {}, "not_in_file": [], "changed": False}
+    assert (smewg_home / "smewg.db").exists()
+
+
+def _smewg(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "smewg", *args], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=120)
+
+
+def test_a_broken_plan_file_stops_every_command_with_the_key_named(smewg_home, tmp_path):
+    data = yaml.safe_load(DEFAULT_PLAN_FILE.read_text())
+    data["priorities"][2]["objectives"][0]["indicators"][1]["kind"] = "number"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    result = _smewg("plan", "show", "--json", env={"SMEWG_PLAN_FILE": str(broken)})
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert str(broken) in result.stderr
+    assert "objectives[0] (id 3.1) > indicators[1] (id 3.1.2) > kind" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_database_is_one_clear_line(smewg_home):
+    result = _smewg("init", env={"SMEWG_DATABASE_URL": "postgresql+psycopg://nobody:pw-not-shown@127.0.0.1:1/none"})
+    assert result.returncode == 3
+    assert "cannot use the database" in result.stderr
+    assert "pw-not-shown" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr

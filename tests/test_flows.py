@@ -1,0 +1,78 @@
+"""Flows on a real Prefect API (the test harness server), and prefect.yaml deployed to it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from prefect.cli.deploy._models import PrefectYamlModel
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.settings import PREFECT_API_URL
+
+from flows.prepare_store import prepare_store
+
+REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.prefect
+
+
+def test_prepare_store_runs_tracked_and_is_idempotent(prefect_api, smewg_home):
+    first = prepare_store(return_state=True)
+    assert first.is_completed()
+    result = first.result()
+    assert result["migration"] == {"from": None, "to": "0001"}
+    assert result["catalogue"]["inserted"]["indicators"] == 51
+
+    second = prepare_store(return_state=True)
+    assert second.result()["catalogue"]["changed"] is False
+    assert second.result()["migration"] == {"from": "0001", "to": "0001"}
+    flow_run_ids = [first.state_details.flow_run_id, second.state_details.flow_run_id]
+
+    with get_client(sync_client=True) as client:
+        flow_run = client.read_flow_run(first.state_details.flow_run_id)
+        assert flow_run.state.is_completed()
+        task_runs = client.read_task_runs()
+        names = {t.name.rsplit("-", 1)[0] for t in task_runs if t.flow_run_id == flow_run.id}
+        assert names == {"migrate-store", "load-catalogue"}
+        by_run = {a.flow_run_id: a.data for a in client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["prepare-store"])))}
+        assert "| indicators | 51 | 0 |" in by_run[first.state_details.flow_run_id]
+        assert "(no changes)" in by_run[flow_run_ids[1]]
+
+
+def test_prefect_yaml_is_valid_and_every_entrypoint_exists():
+    model = PrefectYamlModel.model_validate(yaml.safe_load((REPO / "prefect.yaml").read_text()))
+    assert model.deployments
+    for deployment in model.deployments:
+        assert deployment.description, f"{deployment.name} has no description"
+        module, _, function = deployment.entrypoint.partition(":")
+        assert (REPO / module).exists(), deployment.entrypoint
+        for schedule in deployment.schedules or []:
+            assert getattr(schedule, "timezone", None), f"{deployment.name}: schedule without timezone"
+
+
+def _prefect_cli(*args: str, api_url: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PREFECT_API_URL": api_url, "PWD": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "prefect", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_every_deployment_deploys_to_a_real_server(prefect_api):
+    api_url = PREFECT_API_URL.value()
+    pool = _prefect_cli("work-pool", "create", "smewg-process", "--type", "process", "--overwrite", api_url=api_url)
+    assert pool.returncode == 0, pool.stdout + pool.stderr
+    deploy = _prefect_cli("deploy", "--all", "--no-prompt", api_url=api_url)
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+
+    names = [d.name for d in PrefectYamlModel.model_validate(
+        yaml.safe_load((REPO / "prefect.yaml").read_text())).deployments]
+    with get_client(sync_client=True) as client:
+        deployed = {d.name: d for d in client.read_deployments()}
+    for name in names:
+        assert name in deployed, f"{name} not deployed: {deploy.stdout}"
+        assert deployed[name].work_pool_name == "smewg-process"
+        assert deployed[name].description
