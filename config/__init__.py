@@ -9,3 +9,4 @@ CONFIG_DIR = Path(__file__).resolve().parent
 PLANS_DIR = CONFIG_DIR / "plans"
 ECONOMIES_FILE = CONFIG_DIR / "economies.yaml"
 DEFAULT_PLAN_FILE = PLANS_DIR / "smewg-2021-2024.yaml"
+SLACK_FILE = CONFIG_DIR / "slack.yaml"

@@ -7,6 +7,7 @@ from datetime import date
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
+from flows.hooks import FAILURE_HOOKS
 from tasks.catalogue import load_catalogue_task
 from tasks.store import migrate_store_task
 
@@ -22,7 +23,8 @@ def _summary(migration: dict, catalogue: dict) -> str:
     )
 
 
-@flow(name="prepare-store", description="Create or upgrade the store and load the plan catalogue and economies.")
+@flow(name="prepare-store", description="Create or upgrade the store and load the plan catalogue and economies.",
+      **FAILURE_HOOKS)
 def prepare_store(as_of: date | None = None) -> dict:
     """Idempotent: a second run changes nothing. ``as_of`` is accepted for a uniform
     interface with the cycle's other flows; loading the catalogue does not depend on it."""

@@ -11,7 +11,8 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from config import DEFAULT_PLAN_FILE, ECONOMIES_FILE
+from config import DEFAULT_PLAN_FILE, ECONOMIES_FILE, SLACK_FILE
+from schedule import SCHEDULE_DIR
 
 
 class Settings(BaseSettings):
@@ -24,9 +25,15 @@ class Settings(BaseSettings):
     inbox: Path | None = None
     plan_file: Path = DEFAULT_PLAN_FILE
     economies_file: Path = ECONOMIES_FILE
+    schedule_dir: Path = SCHEDULE_DIR
+    """Where the cycle calendars (``cycle-YYYY.yaml``) live."""
+    slack_file: Path = SLACK_FILE
     slack_token: SecretStr | None = None
+    slack_token_block: str | None = None
+    """Name of a Prefect Secret block holding the token, used when SMEWG_SLACK_TOKEN is unset."""
     slack_base_url: str = "https://slack.com/api/"
     slack_secretariat_channel: str = "#smewg-secretariat"
+    slack_timeout_seconds: int = 30
 
     @property
     def resolved_database_url(self) -> str:
@@ -41,6 +48,10 @@ class Settings(BaseSettings):
     @property
     def outputs_dir(self) -> Path:
         return self.home / "outputs"
+
+    def template_file(self, year: int, economy_code: str) -> Path:
+        """Where ``smewg templates`` puts an economy's template for a cycle."""
+        return self.outputs_dir / "templates" / str(year) / f"smewg-{year}-{economy_code}.xlsx"
 
 
 def get_settings(**overrides) -> Settings:

@@ -10,9 +10,12 @@ import sys
 
 import typer
 
+from smewg.calendar import CalendarError
 from smewg.catalogue import PlanError
-from smewg.cli import economies, plan
+from smewg.cli import economies, plan, schedule
 from smewg.cli.demo import demo
+from smewg.cli.outbox import outbox
+from smewg.cli.remind import remind
 from smewg.cli.output import print_error
 from smewg.cli.store import init
 from smewg.economies import EconomyFileError
@@ -25,7 +28,10 @@ app = typer.Typer(
 )
 app.command("init")(init)
 app.command("demo")(demo)
+app.command("remind")(remind)
+app.command("outbox")(outbox)
 app.add_typer(plan.app, name="plan")
+app.add_typer(schedule.app, name="schedule")
 app.add_typer(economies.app, name="economies")
 
 
@@ -35,7 +41,7 @@ def main() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
         app()
-    except (PlanError, EconomyFileError) as error:
+    except (PlanError, EconomyFileError, CalendarError) as error:
         print_error(str(error))
         sys.exit(2)
     except Exception as error:  # the operator gets one line, the traceback goes to stderr too

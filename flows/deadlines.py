@@ -1,0 +1,30 @@
+"""Flow ``watch-deadlines``: escalations, missed-deadline and overdue alerts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+
+from flows.hooks import FAILURE_HOOKS
+from smewg.clock import today
+from tasks.deadlines import queue_deadline_alerts_task
+from tasks.slack import deliver_outbox_task
+
+
+@flow(name="watch-deadlines",
+      description="Escalate late submissions, alert the Secretariat of missed deadlines and overdue steps, deliver the outbox.",
+      **FAILURE_HOOKS)
+def watch_deadlines(year: int, as_of: date | None = None) -> dict:
+    as_of = as_of or today()
+    queued = queue_deadline_alerts_task(year, as_of)
+    delivery = deliver_outbox_task()
+    escalations = ", ".join(f"{e['economy']} ({e['step']})" for e in queued["escalations"]) or "none"
+    alerts = "\n".join(f"- {a['what']}" for a in queued["alerts"]) or "- none"
+    create_markdown_artifact(
+        key=f"deadlines-{year}",
+        markdown=(f"## Deadlines {year}, as of {as_of.isoformat()}\n\nEscalated: {escalations}\n\nSecretariat alerts:\n{alerts}\n\n"
+                  f"Delivered {delivery['delivered']}, failed {delivery['failed']}, waiting {delivery['waiting']}.\n"),
+        description=f"Deadline checks on {as_of.isoformat()}")
+    return {"year": year, "as_of": as_of.isoformat(), **queued, "delivery": delivery}

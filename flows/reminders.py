@@ -1,0 +1,28 @@
+"""Flow ``send-reminders``: remind economies still owing data before their deadline."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+
+from flows.hooks import FAILURE_HOOKS
+from smewg.clock import today
+from tasks.reminders import queue_reminders_task
+from tasks.slack import deliver_outbox_task
+
+
+@flow(name="send-reminders", description="Queue the day's reminder steps and deliver the outbox to Slack.",
+      **FAILURE_HOOKS)
+def send_reminders(year: int, as_of: date | None = None) -> dict:
+    as_of = as_of or today()
+    queued = queue_reminders_task(year, as_of)
+    delivery = deliver_outbox_task()
+    lines = "\n".join(f"| {q['economy']} | {q['step']} | {q['channel']} |" for q in queued) or "| - | - | - |"
+    create_markdown_artifact(
+        key=f"reminders-{year}",
+        markdown=(f"## Reminders {year}, as of {as_of.isoformat()}\n\n| economy | step | channel |\n|---|---|---|\n{lines}\n\n"
+                  f"Delivered {delivery['delivered']}, failed {delivery['failed']}, waiting {delivery['waiting']}.\n"),
+        description=f"Reminders queued on {as_of.isoformat()}")
+    return {"year": year, "as_of": as_of.isoformat(), "queued": queued, "delivery": delivery}

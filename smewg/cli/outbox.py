@@ -1,0 +1,39 @@
+"""``smewg outbox``: messages waiting for Slack, or already delivered."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from smewg.cli.output import console, emit_json
+from smewg.settings import get_settings
+from smewg.store import create_store_engine, session_scope
+
+
+def outbox(
+    status: Annotated[str | None, typer.Option(help="Only pending, delivered or failed messages.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only reminder, escalation, missed_deadline, failure, ...")] = None,
+    year: Annotated[int | None, typer.Option(help="Only messages of this cycle.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+) -> None:
+    """List the notification outbox (with no Slack token, messages wait here)."""
+    from tasks.outbox import list_notifications, notification_json
+
+    engine = create_store_engine(get_settings().resolved_database_url)
+    try:
+        with session_scope(engine) as session:
+            rows = [notification_json(r) for r in list_notifications(session, status=status, kind=kind, year=year)]
+    finally:
+        engine.dispose()
+    if json_output:
+        emit_json(rows)
+        return
+    table = Table(title=f"Outbox ({len(rows)} messages)")
+    for column in ("id", "created", "kind", "channel", "status", "tries", "message"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(str(row["id"]), row["created_at"][:16], row["kind"], row["channel"], row["status"],
+                      str(row["attempts"]), row["text"][:120] + (f"\n[red]{row['last_error']}[/]" if row["last_error"] else ""))
+    console.print(table)

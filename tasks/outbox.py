@@ -1,0 +1,55 @@
+"""The notification outbox: every message is written here first, once per dedupe key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from smewg.messages import Message
+from smewg.store.models import NotificationRow
+
+
+def enqueue(session: Session, message: Message, *, now: datetime) -> bool:
+    """Add ``message`` unless its dedupe key is already there; True when it was added."""
+    if session.scalar(select(NotificationRow.id).where(NotificationRow.dedupe_key == message.dedupe_key)):
+        return False
+    try:
+        # A concurrent run may insert the same key between the check and here: the
+        # unique constraint decides, and only this savepoint is rolled back.
+        with session.begin_nested():
+            session.add(NotificationRow(
+                dedupe_key=message.dedupe_key, kind=message.kind, channel=message.channel,
+                economy_code=message.economy_code, cycle_year=message.cycle_year, text=message.text,
+                blocks=message.blocks, status="pending", attempts=0, created_at=now,
+            ))
+    except IntegrityError:
+        return False
+    return True
+
+
+def sent_keys(session: Session, prefix: str) -> set[str]:
+    """Dedupe keys already in the outbox (delivered or not) that start with ``prefix``."""
+    return set(session.scalars(select(NotificationRow.dedupe_key).where(NotificationRow.dedupe_key.startswith(prefix))))
+
+
+def list_notifications(session: Session, *, status: str | None = None, kind: str | None = None,
+                       year: int | None = None) -> list[NotificationRow]:
+    query = select(NotificationRow).order_by(NotificationRow.id)
+    if status:
+        query = query.where(NotificationRow.status == status)
+    if kind:
+        query = query.where(NotificationRow.kind == kind)
+    if year:
+        query = query.where(NotificationRow.cycle_year == year)
+    return list(session.scalars(query))
+
+
+def notification_json(row: NotificationRow) -> dict:
+    """The ``smewg outbox --json`` shape of SPEC section 7."""
+    return {"id": row.id, "channel": row.channel, "economy": row.economy_code, "kind": row.kind,
+            "dedupe_key": row.dedupe_key, "status": row.status, "attempts": row.attempts,
+            "created_at": row.created_at.isoformat(), "delivered_at": row.delivered_at.isoformat() if row.delivered_at else None,
+            "year": row.cycle_year, "text": row.text, "last_error": row.last_error}
