@@ -1,0 +1,208 @@
+"""A whole cycle simulated day by day: each economy gets exactly its steps, once.
+
+Expected steps are derived here from the calendar's dates by hand (not by calling the
+step code): every step dated on or before the day the economy's data was accepted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from smewg.clock import now_utc
+from smewg.cycle import get_or_create_cycle, load_cycle_context
+from smewg.settings import get_settings
+from smewg.store import create_store_engine, session_scope
+from smewg.store.models import NotificationRow, ReviewVersionRow, RollupSnapshotRow, SubmissionRow
+from tasks.catalogue import load_catalogue_into_store
+from tasks.deadlines import queue_deadline_alerts
+from tasks.reminders import queue_reminders
+from tasks.store import migrate_store
+
+ALL = ["AUS", "BRN", "CAN", "CHL", "CHN", "HKG", "IDN", "JPN", "KOR", "MYS", "MEX",
+       "NZL", "PNG", "PER", "PHL", "RUS", "SGP", "TWN", "THA", "USA", "VNM"]
+CALENDAR = {
+    "year": 2022, "plan": "smewg-2021-2024", "timezone": "Asia/Singapore",
+    "call_for_data": "2022-03-01", "deadline": "2022-05-31",
+    "reminder_days_before": [30, 14, 7, 1], "escalation_days_after": [1, 7, 14],
+    "quality_check": {"start": "2022-06-01", "end": "2022-06-30"}, "rollup": "2022-07-15",
+    "meetings": [{"name": "First SMEWG meeting", "date": "2022-04-20"}],
+    "reviews": [{"kind": "midterm", "name": "Mid-term review", "date": "2022-08-27"}],
+    "extensions": {"KOR": "2022-06-15"},
+    "activities": [
+        {"id": "A1", "title": "Workshop on <digital> trade & SMEs", "objective": "3.2", "lead": "PER",
+         "due": "2022-05-10", "status": "in_progress"},
+        {"id": "A2", "title": "Study on SME finance", "objective": "4.1", "lead": "JPN",
+         "due": "2022-05-10", "status": "done"},
+    ],
+}
+# Hand-computed step dates: deadline 31 May (KOR: 15 June by extension).
+STEPS = {"T-30": date(2022, 5, 1), "T-14": date(2022, 5, 17), "T-7": date(2022, 5, 24), "T-1": date(2022, 5, 30),
+         "T+1": date(2022, 6, 1), "T+7": date(2022, 6, 7), "T+14": date(2022, 6, 14)}
+KOR_STEPS = {"T-30": date(2022, 5, 16), "T-14": date(2022, 6, 1), "T-7": date(2022, 6, 8), "T-1": date(2022, 6, 14),
+             "T+1": date(2022, 6, 16), "T+7": date(2022, 6, 22), "T+14": date(2022, 6, 29)}
+SUBMITTED = {"AUS": date(2022, 5, 10), "SGP": date(2022, 6, 3), "KOR": date(2022, 6, 20)}
+
+
+@pytest.fixture
+def cycle(smewg_home, monkeypatch):
+    schedule_dir = smewg_home / "schedule"
+    schedule_dir.mkdir(parents=True)
+    (schedule_dir / "cycle-2022.yaml").write_text(yaml.safe_dump(CALENDAR))
+    monkeypatch.setenv("SMEWG_SCHEDULE_DIR", str(schedule_dir))
+    settings = get_settings()
+    migrate_store(settings)
+    load_catalogue_into_store(settings)
+    engine = create_store_engine(settings.resolved_database_url)
+    yield settings, engine
+    engine.dispose()
+
+
+def _submit(engine, code: str, day: date) -> None:
+    with session_scope(engine) as session:
+        cycle = get_or_create_cycle(session, "smewg-2021-2024", 2022, now=now_utc())
+        # 10:00 in Singapore on that day.
+        received = datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
+        session.add(SubmissionRow(cycle_id=cycle.id, economy_code=code, version=1, file_name=f"{code}.csv",
+                                  checksum=code.ljust(64, "0"), size_bytes=10, received_at=received, status="accepted"))
+
+
+def _run_day(settings, day: date) -> None:
+    context = load_cycle_context(settings, 2022)
+    queue_reminders(context, day, now=now_utc())
+    queue_deadline_alerts(context, day, now=now_utc())
+
+
+def _outbox(engine) -> list[NotificationRow]:
+    with session_scope(engine) as session:
+        return list(session.scalars(select(NotificationRow).order_by(NotificationRow.id)))
+
+
+def _steps_by_economy(rows) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        if row.kind in ("reminder", "escalation"):
+            found.setdefault(row.economy_code, []).append(row.dedupe_key.rsplit(":", 1)[1])
+    return found
+
+
+def _days(first: date, last: date):
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def test_a_cycle_day_by_day_sends_each_economy_exactly_its_steps(cycle):
+    settings, engine = cycle
+    for day in _days(date(2022, 2, 15), date(2022, 9, 30)):
+        for code, submitted in SUBMITTED.items():
+            if submitted == day:
+                _submit(engine, code, day)
+        _run_day(settings, day)
+
+    expected = {}
+    for code in ALL:
+        steps = KOR_STEPS if code == "KOR" else STEPS
+        last_day = SUBMITTED.get(code, date(2030, 1, 1)) - timedelta(days=1)
+        expected[code] = [name for name, when in steps.items() if when <= last_day]
+    rows = _outbox(engine)
+    assert _steps_by_economy(rows) == expected
+    assert expected["AUS"] == ["T-30"] and expected["SGP"][-1] == "T+1" and expected["KOR"][-1] == "T+1"
+
+    reminders = [r for r in rows if r.kind == "reminder"]
+    assert all(r.channel == f"#smewg-fp-{r.economy_code.lower()}" for r in reminders)
+    assert all("2022-06-15" in r.text for r in reminders if r.economy_code == "KOR")
+
+    # Rerunning any day of the cycle sends nothing new.
+    for day in _days(date(2022, 4, 25), date(2022, 7, 20)):
+        _run_day(settings, day)
+    assert len(_outbox(engine)) == len(rows)
+
+
+def test_the_secretariat_hears_who_is_late_when_they_are_escalated(cycle):
+    settings, engine = cycle
+    _submit(engine, "AUS", date(2022, 5, 10))
+    _run_day(settings, date(2022, 6, 1))
+    alerts = [r for r in _outbox(engine) if r.kind == "missed_deadline" and r.dedupe_key.startswith("missed_deadline")]
+    assert len(alerts) == 1
+    late = [c for c in ALL if c not in ("AUS", "KOR")]  # KOR's deadline is extended to 15 June
+    assert alerts[0].channel == "#smewg-secretariat"
+    assert alerts[0].text.startswith(f"SMEWG 2022: {len(late)} economies have missed their deadline as of 2022-06-01: "
+                                     + ", ".join(late))
+
+    _run_day(settings, date(2022, 6, 1))
+    _run_day(settings, date(2022, 6, 2))  # nobody passes a new step: no new alert
+    assert len([r for r in _outbox(engine) if r.dedupe_key.startswith("missed_deadline")]) == 1
+    _run_day(settings, date(2022, 6, 16))  # KOR passes its own T+1, the others their T+14
+    latest = [r for r in _outbox(engine) if r.dedupe_key.startswith("missed_deadline")][-1]
+    assert "KOR (T+1)" in latest.text and "BRN (T+14)" in latest.text
+
+
+def test_skipped_days_catch_up_with_the_latest_step_only(cycle):
+    settings, engine = cycle
+    _run_day(settings, date(2022, 5, 20))  # T-30 (1 May) was missed; T-14 (17 May) is due
+    _run_day(settings, date(2022, 5, 31))  # T-7 missed; T-1 (30 May) is due
+    _run_day(settings, date(2022, 6, 10))  # T+1 missed; T+7 (7 June) is due
+    _run_day(settings, date(2022, 5, 25))  # a late backfill of an earlier day sends nothing
+    _run_day(settings, date(2022, 6, 10))
+    assert _steps_by_economy(_outbox(engine))["BRN"] == ["T-14", "T-1", "T+7"]
+    # KOR (deadline 15 June): T-30 (16 May) is due on 20 May; on 10 June T-7 (8 June) is, T-14 (1 June) skipped.
+    assert _steps_by_economy(_outbox(engine))["KOR"] == ["T-30", "T-7"]
+
+
+def test_nothing_is_sent_before_the_call_for_data_or_to_economies_that_submitted(cycle):
+    settings, engine = cycle
+    _run_day(settings, date(2022, 2, 28))
+    assert _outbox(engine) == []
+    for code in ALL:
+        _submit(engine, code, date(2022, 3, 2))
+    _run_day(settings, date(2022, 6, 30))
+    kinds = {r.kind for r in _outbox(engine)}
+    assert "reminder" not in kinds and "escalation" not in kinds
+
+
+def test_overdue_activities_and_cycle_steps_are_alerted_once(cycle):
+    settings, engine = cycle
+    for code in ALL:
+        _submit(engine, code, date(2022, 3, 2))
+    _run_day(settings, date(2022, 5, 11))
+    _run_day(settings, date(2022, 5, 12))
+    overdue = [r for r in _outbox(engine) if r.dedupe_key.startswith("activity_overdue")]
+    assert len(overdue) == 1  # A2 is done: only A1
+    assert 'Work-plan activity A1 "Workshop on <digital> trade & SMEs"' in overdue[0].text
+    section = overdue[0].blocks[1]["text"]["text"]
+    assert "&lt;digital&gt; trade &amp; SMEs" in section and "<digital>" not in section
+
+    _run_day(settings, date(2022, 7, 16))
+    _run_day(settings, date(2022, 7, 17))
+    assert len([r for r in _outbox(engine) if r.dedupe_key.endswith(":rollup")]) == 1
+
+    with session_scope(engine) as session:  # a rollup exists: no alert for the next cycle step check
+        cycle_row = get_or_create_cycle(session, "smewg-2021-2024", 2022, now=now_utc())
+        session.add(RollupSnapshotRow(cycle_id=cycle_row.id, inputs_key="x", submission_ids=[], as_of=date(2022, 7, 20),
+                                      created_at=now_utc()))
+        session.add(ReviewVersionRow(plan_id="smewg-2021-2024", kind="midterm", version=1, snapshot_ids=[],
+                                     created_at=now_utc()))
+    _run_day(settings, date(2022, 9, 1))
+    assert not [r for r in _outbox(engine) if r.dedupe_key.endswith(":review-midterm")]
+
+
+def test_the_midterm_review_not_built_by_its_date_is_alerted(cycle):
+    settings, engine = cycle
+    _run_day(settings, date(2022, 8, 28))
+    review_alerts = [r for r in _outbox(engine) if r.dedupe_key.endswith(":review-midterm")]
+    assert len(review_alerts) == 1 and "Mid-term review" in review_alerts[0].text
+
+
+def test_an_extension_moves_that_economys_deadline_and_reminders(cycle):
+    settings, engine = cycle
+    _run_day(settings, date(2022, 5, 16))
+    steps = _steps_by_economy(_outbox(engine))
+    assert steps["KOR"] == ["T-30"]  # 15 June - 30 days
+    assert steps["BRN"] == ["T-30"]  # 31 May - 30 days, sent on catch-up
+    kor = [r for r in _outbox(engine) if r.economy_code == "KOR"][0]
+    assert "due 2022-06-15" in kor.text
