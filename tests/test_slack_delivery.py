@@ -1,0 +1,181 @@
+"""Outbox delivery through the real slack_sdk.WebClient against a local Slack Web API."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+import pytest
+from sqlalchemy import select
+
+from smewg import messages
+from smewg.clock import now_utc
+from smewg.settings import get_settings
+from smewg.store import create_store_engine, session_scope
+from smewg.store.models import NotificationRow
+from tasks.catalogue import load_catalogue_into_store
+from tasks.outbox import enqueue
+from tasks.slack import deliver_outbox, make_client
+from tasks.store import migrate_store
+from tests.slack_server import FakeSlack, SlackServer
+
+TOKEN = "xoxb-0000000000-test-token-never-logged"
+CHANNELS = {"#smewg-secretariat": "C0SECRET", "#smewg-fp-kor": "C0KOR", "#smewg-fp-per": "C0PER",
+            "#smewg-fp-vnm": "C0VNM"}
+
+
+@pytest.fixture
+def slack(smewg_home, monkeypatch):
+    fake = FakeSlack(token=TOKEN, channels=dict(CHANNELS), slow_seconds=2.5)
+    with SlackServer(fake) as server:
+        monkeypatch.setenv("SMEWG_SLACK_TOKEN", TOKEN)
+        monkeypatch.setenv("SMEWG_SLACK_BASE_URL", server.base_url)
+        monkeypatch.setenv("SMEWG_SLACK_TIMEOUT_SECONDS", "1")
+        yield fake
+
+
+@pytest.fixture
+def engine(smewg_home):
+    settings = get_settings()
+    migrate_store(settings)
+    load_catalogue_into_store(settings)
+    engine = create_store_engine(settings.resolved_database_url)
+    yield engine
+    engine.dispose()
+
+
+def _queue(engine, *channels: str) -> list[str]:
+    keys = []
+    with session_scope(engine) as session:
+        for number, channel in enumerate(channels, start=1):
+            key = f"test:{number}:{channel}"
+            enqueue(session, messages.overdue_item(key=key, channel=channel, year=2022, what=f"Step {number}",
+                                                   due=now_utc().date(), as_of=now_utc().date()), now=now_utc())
+            keys.append(key)
+    return keys
+
+
+def _rows(engine) -> dict[str, NotificationRow]:
+    with session_scope(engine) as session:
+        return {r.dedupe_key: r for r in session.scalars(select(NotificationRow))}
+
+
+def _posted_keys(fake: FakeSlack) -> list[str]:
+    return [m["metadata"]["event_payload"]["dedupe_key"] for m in fake.posted]
+
+
+def _deliver(engine):
+    return deliver_outbox(engine, make_client(get_settings()))
+
+
+def test_messages_arrive_once_with_blocks_and_fallback_text(slack, engine):
+    keys = _queue(engine, "#smewg-secretariat", "#smewg-fp-kor")
+    report = _deliver(engine)
+    assert (report.delivered, report.failed) == (2, 0)
+    assert sorted(_posted_keys(slack)) == sorted(keys)
+    message = slack.posted_to("#smewg-fp-kor")[0]
+    assert message["text"].startswith("SMEWG 2022: Step 2 was due")
+    assert [b["type"] for b in message["blocks"]] == ["header", "section"]
+    assert all(r.status == "delivered" and r.delivered_at for r in _rows(engine).values())
+    assert _deliver(engine).delivered == 0  # nothing left to send
+    assert len(slack.posted) == 2
+
+
+def test_429_then_500_then_timeout_still_delivers_every_message_exactly_once(slack, engine):
+    keys = _queue(engine, "#smewg-fp-kor", "#smewg-fp-per", "#smewg-fp-vnm")
+    slack.script("chat.postMessage", "429", "500", "timeout")
+
+    first = _deliver(engine)
+    assert (first.delivered, first.failed) == (2, 1)
+    rows = _rows(engine)
+    assert rows[keys[0]].status == "failed" and rows[keys[0]].last_error.startswith("timeout")
+    assert slack.calls("chat.postMessage") == 5  # 429, 500 and the slow one for the first; one each for the others
+
+    second = _deliver(engine)
+    assert (second.delivered, second.failed) == (1, 0)
+    assert sorted(_posted_keys(slack)) == sorted(keys)  # the timed-out post was found, not repeated
+    assert slack.calls("chat.postMessage") == 5
+    assert {r.status for r in _rows(engine).values()} == {"delivered"}
+
+
+def test_a_post_lost_in_a_timeout_is_sent_on_the_next_run(slack, engine):
+    keys = _queue(engine, "#smewg-fp-kor")
+    slack.script("chat.postMessage", "timeout-lost")
+    assert _deliver(engine).failed == 1
+    assert slack.posted == []
+    assert _deliver(engine).delivered == 1
+    assert _posted_keys(slack) == keys
+    assert _rows(engine)[keys[0]].attempts == 2
+
+
+def test_persistent_server_errors_leave_the_message_waiting(slack, engine):
+    keys = _queue(engine, "#smewg-fp-kor")
+    slack.script("chat.postMessage", "500", "500", "500")  # one try and both retries fail
+    report = _deliver(engine)
+    assert report.failed == 1 and "slack error" in report.problems[0]
+    assert _rows(engine)[keys[0]].status == "failed"
+    assert _deliver(engine).delivered == 1
+    assert _posted_keys(slack) == keys
+
+
+def test_invalid_auth_is_one_clear_log_line_and_nothing_is_lost(slack, engine, monkeypatch, caplog):
+    _queue(engine, "#smewg-fp-kor", "#smewg-fp-per")
+    monkeypatch.setenv("SMEWG_SLACK_TOKEN", "xoxb-wrong")
+    with caplog.at_level(logging.ERROR, logger="smewg.slack"):
+        report = _deliver(engine)
+    assert (report.delivered, report.failed, report.waiting) == (0, 1, 1)
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == ["Slack refused the token (invalid_auth) while sending message 1 (missed_deadline) to "
+                      "#smewg-fp-kor: check SMEWG_SLACK_TOKEN; undelivered messages stay in the outbox"]
+    monkeypatch.setenv("SMEWG_SLACK_TOKEN", TOKEN)
+    assert _deliver(engine).delivered == 2
+
+
+def test_channel_not_found_names_the_channel_and_the_rest_go_through(slack, engine, caplog):
+    keys = _queue(engine, "#smewg-fp-xyz", "#smewg-fp-kor")
+    with caplog.at_level(logging.ERROR, logger="smewg.slack"):
+        report = _deliver(engine)
+    assert (report.delivered, report.failed) == (1, 1)
+    assert any("Slack channel #smewg-fp-xyz: channel_not_found" in r.getMessage() for r in caplog.records)
+    rows = _rows(engine)
+    assert rows[keys[0]].status == "failed" and rows[keys[0]].last_error == "channel_not_found: #smewg-fp-xyz"
+    assert rows[keys[1]].status == "delivered"
+
+
+def test_slack_unreachable_leaves_everything_in_the_outbox(engine, monkeypatch, caplog):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("SMEWG_SLACK_TOKEN", TOKEN)
+    monkeypatch.setenv("SMEWG_SLACK_BASE_URL", f"http://127.0.0.1:{port}/api/")
+    _queue(engine, "#smewg-fp-kor", "#smewg-fp-per")
+    with caplog.at_level(logging.ERROR, logger="smewg.slack"):
+        report = _deliver(engine)
+    assert (report.delivered, report.failed, report.waiting) == (0, 1, 1)
+    assert any("Cannot reach Slack" in r.getMessage() for r in caplog.records)
+    assert {r.status for r in _rows(engine).values()} <= {"failed", "pending"}
+
+
+def test_without_a_token_messages_wait_in_the_outbox(engine):
+    _queue(engine, "#smewg-fp-kor")
+    assert make_client(get_settings()) is None
+    report = _deliver(engine)
+    assert (report.delivered, report.waiting) == (0, 1)
+    assert [r.status for r in _rows(engine).values()] == ["pending"]
+
+
+def test_the_token_never_appears_in_logs_or_outbox_rows(slack, engine, caplog, monkeypatch):
+    _queue(engine, "#smewg-fp-kor", "#smewg-fp-nowhere")
+    slack.script("chat.postMessage", "429", "timeout")
+    with caplog.at_level(logging.DEBUG):
+        _deliver(engine)
+        _deliver(engine)
+        monkeypatch.setenv("SMEWG_SLACK_TOKEN", "xoxb-wrong-token")
+        _queue(engine, "#smewg-fp-per")
+        _deliver(engine)
+    logged = "\n".join(f"{r.getMessage()} {r.args}" for r in caplog.records)
+    assert "slack_sdk" in {r.name.split(".")[0] for r in caplog.records}, "slack-sdk's debug log was not captured"
+    assert TOKEN not in logged and "xoxb-wrong-token" not in logged
+    for row in _rows(engine).values():
+        assert TOKEN not in f"{row.text}{row.blocks}{row.last_error}"
+    assert TOKEN not in repr(get_settings()) and TOKEN not in str(get_settings().model_dump())
