@@ -1,5 +1,5 @@
 """Shared fixtures: an isolated SMEWG_HOME, real databases (SQLite and PostgreSQL) and a
-real Prefect API (the test harness, started once per session).
+real Prefect API (`prefect server start`, started once per session).
 
 PostgreSQL is not optional: store tests run on both back ends, and a missing server is
 an error, never a skip. Point ``SMEWG_TEST_POSTGRES_URL`` at another server if needed.
@@ -8,10 +8,16 @@ an error, never a skip. Point ``SMEWG_TEST_POSTGRES_URL`` at another server if n
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
@@ -85,10 +91,71 @@ def database_url(request: pytest.FixtureRequest, smewg_home: Path, monkeypatch: 
         _drop_postgres_database(name)
 
 
-@pytest.fixture(scope="session")
-def prefect_api() -> Iterator[None]:
-    """A real Prefect API for the whole session (the harness costs 10-16 s, so once)."""
-    from prefect.testing.utilities import prefect_test_harness
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+
+def _drain_prefect_workers() -> None:
+    """Send buffered run logs and events before the server goes (as prefect_test_harness does);
+    otherwise the log worker retries against a dead server for a minute at exit."""
+    import inspect
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        try:
+            result = APILogWorker.instance().drain()
+            if inspect.isawaitable(result):
+                await result
+        except RuntimeError:  # never started
+            pass
+        result = EventsWorker.drain_all()
+        if inspect.isawaitable(result):
+            await result
+
+    run_coro_as_sync(drain())
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``prefect server start`` (with its UI) for the whole session; yields the API URL.
+
+    Started once (~10 s). Flows in the tests run against it, prefect.yaml is deployed to
+    it, and run links in alerts are opened on it.
+    """
+    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
+
+    home = tmp_path_factory.mktemp("prefect-server")
+    port = _free_port()
+    log_path = home / "server.log"
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    api_url, ui_url = f"http://127.0.0.1:{port}/api", f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{api_url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"prefect server did not start:\n{log_path.read_text()[-3000:]}", pytrace=False)
+            time.sleep(0.5)
+        with temporary_settings(updates={PREFECT_API_URL: api_url, PREFECT_UI_URL: ui_url}):
+            yield api_url
+            _drain_prefect_workers()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)

@@ -1,4 +1,4 @@
-"""Flows on a real Prefect API (the test harness server), and prefect.yaml deployed to it."""
+"""Flows on a real Prefect server (`prefect server start`), and prefect.yaml deployed to it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import yaml
 from prefect.cli.deploy._models import PrefectYamlModel
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-from prefect.settings import PREFECT_API_URL
 
 from flows.prepare_store import prepare_store
 
@@ -62,7 +61,7 @@ def _prefect_cli(*args: str, api_url: str) -> subprocess.CompletedProcess:
 
 
 def test_every_deployment_deploys_to_a_real_server(prefect_api):
-    api_url = PREFECT_API_URL.value()
+    api_url = prefect_api
     pool = _prefect_cli("work-pool", "create", "smewg-process", "--type", "process", "--overwrite", api_url=api_url)
     assert pool.returncode == 0, pool.stdout + pool.stderr
     deploy = _prefect_cli("deploy", "--all", "--no-prompt", api_url=api_url)
