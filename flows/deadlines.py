@@ -16,8 +16,10 @@ from tasks.slack import deliver_outbox_task
 @flow(name="watch-deadlines",
       description="Escalate late submissions, alert the Secretariat of missed deadlines and overdue steps, deliver the outbox.",
       **FAILURE_HOOKS)
-def watch_deadlines(year: int, as_of: date | None = None) -> dict:
+def watch_deadlines(year: int | None = None, as_of: date | None = None) -> dict:
+    """``year`` defaults to the cycle of ``as_of`` (default: today in Asia/Singapore)."""
     as_of = as_of or today()
+    year = year or as_of.year
     queued = queue_deadline_alerts_task(year, as_of)
     delivery = deliver_outbox_task()
     escalations = ", ".join(f"{e['economy']} ({e['step']})" for e in queued["escalations"]) or "none"

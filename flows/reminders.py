@@ -15,8 +15,10 @@ from tasks.slack import deliver_outbox_task
 
 @flow(name="send-reminders", description="Queue the day's reminder steps and deliver the outbox to Slack.",
       **FAILURE_HOOKS)
-def send_reminders(year: int, as_of: date | None = None) -> dict:
+def send_reminders(year: int | None = None, as_of: date | None = None) -> dict:
+    """``year`` defaults to the cycle of ``as_of`` (default: today in Asia/Singapore)."""
     as_of = as_of or today()
+    year = year or as_of.year
     queued = queue_reminders_task(year, as_of)
     delivery = deliver_outbox_task()
     lines = "\n".join(f"| {q['economy']} | {q['step']} | {q['channel']} |" for q in queued) or "| - | - | - |"

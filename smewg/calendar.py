@@ -137,6 +137,17 @@ class Calendar(_Strict):
                   for d in sorted(self.escalation_days_after)]
         return steps
 
+    def action_days(self, economies: list[str]) -> list[date]:
+        """Every day on which a reminder, escalation or overdue alert can first be due.
+
+        Running the cycle's flows on these days alone gives the same messages as running
+        them every day (that is what the catch-up rule guarantees).
+        """
+        days = {step.date for code in economies for step in self.steps_for(code)}
+        days |= {activity.due + timedelta(days=1) for activity in self.activities}
+        days |= {self.rollup + timedelta(days=1)} | {review.date + timedelta(days=1) for review in self.reviews}
+        return sorted(days)
+
     def milestones(self) -> list[Milestone]:
         """Every dated event of the cycle, for ``schedule show`` and the status table."""
         events = [Milestone(name="call for data", date=self.call_for_data),

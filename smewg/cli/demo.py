@@ -1,55 +1,101 @@
 """``smewg demo``: the plan period simulated on the embedded default, end to end.
 
-It grows with each capability. Today: a fresh store under ``$SMEWG_HOME/demo``,
-prepared by the ``prepare-store`` flow on a real (temporary) Prefect server, and the
-plan shown. It never needs the network and gives the same result every time.
+It grows with each capability. Today: a fresh store under ``$SMEWG_HOME/demo`` prepared
+by the ``prepare-store`` flow; a calendar for each cycle of the plan; each cycle played
+forward by the ``simulate-cycle`` flow, its reminders, escalations and alerts landing in
+the local outbox (no Slack token). All on a real, temporary Prefect server; no network;
+the same result every time.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from smewg.cli.output import console, err_console
 from smewg.cli.plan import counts_line, plan_document, render_tree
 from smewg.settings import get_settings
 
 
+def _isolate(demo_home: Path) -> None:
+    """Point every setting of this process at the demo folder: nothing else is touched."""
+    os.environ["SMEWG_HOME"] = str(demo_home)
+    os.environ["SMEWG_SCHEDULE_DIR"] = str(demo_home / "schedule")
+    for name in ("SMEWG_DATABASE_URL", "SMEWG_INBOX", "SMEWG_SLACK_TOKEN", "SMEWG_SLACK_TOKEN_BLOCK"):
+        os.environ.pop(name, None)
+    os.environ.setdefault("PREFECT_HOME", str(demo_home / "prefect"))
+
+
 def demo(
     home: Annotated[Path | None, typer.Option(help="Where the demo's state goes (default $SMEWG_HOME/demo). Replaced on each run.")] = None,
 ) -> None:
     """Run the whole demo on the embedded default and print where every output is."""
-    settings = get_settings()
-    demo_home = (home or settings.home / "demo").resolve()
+    demo_home = (home or get_settings().home / "demo").resolve()
     if demo_home.exists():
         shutil.rmtree(demo_home)
     demo_home.mkdir(parents=True)
-    # Everything the demo writes stays under demo_home, including the Prefect state.
-    os.environ["SMEWG_HOME"] = str(demo_home)
-    os.environ.pop("SMEWG_DATABASE_URL", None)
-    os.environ.setdefault("PREFECT_HOME", str(demo_home / "prefect"))
-    demo_settings = get_settings()
+    _isolate(demo_home)
+    settings = get_settings()
 
-    err_console.print("[bold]1/1[/] preparing the store with the prepare-store flow "
-                      "(Prefect starts a temporary local server: ~15 s)...")
-    from flows.prepare_store import prepare_store
-
-    result = prepare_store()
-    catalogue = result["catalogue"]
-    added = sum(catalogue["inserted"].values())
-
+    from smewg.calendar import calendar_path, dump_calendar
     from smewg.catalogue import load_catalogue
+    from smewg.demo import demo_calendar
 
-    plan = load_catalogue(demo_settings.plan_file, demo_settings.economies_file).plan
+    plan = load_catalogue(settings.plan_file, settings.economies_file).plan
+    years = list(plan.period.years)
+    steps = 2 + len(years)
+
+    err_console.print(f"[bold]1/{steps}[/] preparing the store (prepare-store flow; Prefect starts a temporary local server, ~15 s)")
+    from flows.prepare_store import prepare_store
+    from flows.simulate import simulate_cycle
+
+    prepared = prepare_store()
+
+    err_console.print(f"[bold]2/{steps}[/] writing the cycle calendars {years[0]}-{years[-1]}")
+    settings.schedule_dir.mkdir(parents=True, exist_ok=True)
+    for year in years:
+        calendar_path(settings.schedule_dir, year).write_text(dump_calendar(demo_calendar(year, plan)), encoding="utf-8")
+
+    simulated = {}
+    for number, year in enumerate(years, start=3):
+        err_console.print(f"[bold]{number}/{steps}[/] simulating the {year} cycle (simulate-cycle flow)")
+        simulated[year] = simulate_cycle(year=year)
+
     document = plan_document(plan)
     console.print(render_tree(document))
     console.print(counts_line(document), style="dim")
+    console.print(_outbox_table(settings, years))
     console.print()
     console.print("[bold]Outputs[/]")
-    console.print(f"  store (SQLite):  {demo_settings.resolved_database_url}  ({added} catalogue rows loaded, schema {result['migration']['to']})", highlight=False)
-    console.print(f"  inbox:           {demo_settings.resolved_inbox}", highlight=False)
-    console.print(f"  Prefect state:   {os.environ['PREFECT_HOME']}", highlight=False)
+    catalogue_rows = sum(prepared["catalogue"]["inserted"].values())
+    console.print(f"  store (SQLite):    {settings.resolved_database_url}  ({catalogue_rows} catalogue rows, schema {prepared['migration']['to']})", highlight=False, soft_wrap=True)
+    console.print(f"  cycle calendars:   {settings.schedule_dir}/cycle-YYYY.yaml", highlight=False, soft_wrap=True)
+    console.print(f"  outbox (no Slack): SMEWG_HOME={demo_home} smewg outbox", highlight=False, soft_wrap=True)
+    console.print(f"  inbox:             {settings.resolved_inbox}", highlight=False, soft_wrap=True)
+    console.print(f"  Prefect state:     {os.environ['PREFECT_HOME']}", highlight=False, soft_wrap=True)
+
+
+def _outbox_table(settings, years: list[int]) -> Table:
+    from smewg.store import create_store_engine, session_scope
+    from tasks.outbox import list_notifications
+
+    engine = create_store_engine(settings.resolved_database_url)
+    try:
+        with session_scope(engine) as session:
+            counts = Counter((row.cycle_year, row.kind, row.status) for row in list_notifications(session))
+    finally:
+        engine.dispose()
+    kinds = ("reminder", "escalation", "missed_deadline")
+    table = Table(title="Notifications per simulated cycle (all waiting in the local outbox)")
+    table.add_column("cycle")
+    for kind in kinds:
+        table.add_column(kind.replace("_", " "), justify="right")
+    for year in years:
+        table.add_row(str(year), *(str(sum(n for (y, k, _), n in counts.items() if y == year and k == kind)) for kind in kinds))
+    return table

@@ -1,0 +1,126 @@
+"""Cycle calendars: template, validation on load, and the schedule/outbox/remind commands."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from config import DEFAULT_PLAN_FILE
+from schedule import SCHEDULE_DIR
+from smewg.calendar import CalendarError, load_calendar, template_calendar
+from smewg.catalogue import load_plan
+from smewg.cli import app
+from tests.test_reminders import CALENDAR
+
+PLAN = load_plan(DEFAULT_PLAN_FILE)
+runner = CliRunner()
+
+
+@pytest.fixture
+def schedule_dir(smewg_home, monkeypatch):
+    directory = smewg_home / "schedule"
+    monkeypatch.setenv("SMEWG_SCHEDULE_DIR", str(directory))
+    return directory
+
+
+def _write(tmp_path, data) -> object:
+    path = tmp_path / "cycle-2022.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_the_shipped_calendars_cover_the_plan_period_and_load():
+    for year in PLAN.period.years:
+        calendar = load_calendar(SCHEDULE_DIR / f"cycle-{year}.yaml", PLAN)
+        assert calendar.year == year and calendar.call_for_data < calendar.deadline < calendar.rollup
+    assert [r.kind for r in load_calendar(SCHEDULE_DIR / "cycle-2022.yaml", PLAN).reviews] == ["midterm"]
+    assert [r.kind for r in load_calendar(SCHEDULE_DIR / "cycle-2024.yaml", PLAN).reviews] == ["final"]
+    assert load_calendar(SCHEDULE_DIR / "cycle-2023.yaml", PLAN).reviews == ()
+
+
+def test_template_steps_count_back_and_forward_from_the_deadline():
+    calendar = template_calendar(2023, PLAN)
+    steps = {s.name: s.date for s in calendar.steps_for("CHL")}
+    assert steps == {"T-30": date(2023, 5, 1), "T-14": date(2023, 5, 17), "T-7": date(2023, 5, 24),
+                     "T-1": date(2023, 5, 30), "T+1": date(2023, 6, 1), "T+7": date(2023, 6, 7), "T+14": date(2023, 6, 14)}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"deadline": "2022-02-01"}, "deadline (2022-02-01) comes before call_for_data (2022-03-01)"),
+    ({"rollup": "2022-06-15"}, "rollup (2022-06-15) comes before quality_check.end (2022-06-30)"),
+    ({"extensions": {"KOR": "2022-05-01"}}, "extensions.KOR (2022-05-01) does not extend the deadline"),
+    ({"extensions": {"XYZ": "2022-06-30"}}, "extensions.XYZ: not an economy of the plan"),
+    ({"reminder_days_before": [120]}, "the first reminder (120 days before 2022-05-31) would come before the call for data"),
+    ({"deadline": "someday"}, "deadline: Input should be a valid date"),
+    ({"activities": [{"id": "A9", "title": "x", "objective": "6.1", "lead": "KOR", "due": "2022-05-01"}]},
+     "activities[0] (id A9) > objective: '6.1' is not an objective of the plan"),
+    ({"activities": [{"id": "A9", "title": "x", "objective": "2.1", "lead": "Korea", "due": "2022-05-01"}]},
+     "activities[0] (id A9) > lead: 'Korea' is not an economy of the plan"),
+    ({"reviews": [{"kind": "final", "name": "Final", "date": "2022-08-01"}]}, "the plan has no final review in 2022"),
+])
+def test_a_broken_calendar_names_file_and_key(tmp_path, change, message):
+    path = _write(tmp_path, {**CALENDAR, **change})
+    with pytest.raises(CalendarError) as raised:
+        load_calendar(path, PLAN)
+    assert str(path) in str(raised.value)
+    assert message in str(raised.value)
+
+
+def test_schedule_new_then_show_json(schedule_dir):
+    result = runner.invoke(app, ["schedule", "new", "2022"])
+    assert result.exit_code == 0, result.stderr
+    assert (schedule_dir / "cycle-2022.yaml").exists()
+    again = runner.invoke(app, ["schedule", "new", "2022"])
+    assert again.exit_code == 1 and "already exists" in again.stderr
+
+    document = json.loads(runner.invoke(app, ["schedule", "show", "--year", "2022", "--json"]).stdout)
+    assert {"year", "timezone", "call_for_data", "deadline", "reminders", "escalations", "milestones",
+            "extensions", "activities"} <= set(document)
+    assert document["timezone"] == "Asia/Singapore"
+    assert document["reminders"][0] == {"step": "T-30", "date": "2022-05-01"}
+    assert document["escalations"][-1] == {"step": "T+14", "date": "2022-06-14"}
+    assert any(m["name"].startswith("Mid-term review") for m in document["milestones"])
+
+
+def test_schedule_new_refuses_a_year_outside_the_plan(schedule_dir):
+    result = runner.invoke(app, ["schedule", "new", "2019"])
+    assert result.exit_code == 1 and "outside the plan period 2021-2024" in result.stderr
+
+
+def test_remind_dry_run_shows_what_would_go_and_stores_nothing(schedule_dir):
+    schedule_dir.mkdir(parents=True)
+    (schedule_dir / "cycle-2022.yaml").write_text(yaml.safe_dump(CALENDAR))
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    result = runner.invoke(app, ["remind", "--year", "2022", "--as-of", "2022-05-17", "--dry-run", "--json"])
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["dry_run"] is True and len(document["queued"]) == 21
+    assert {q["step"] for q in document["queued"]} == {"T-14", "T-30"}  # KOR's extension: its T-30 is 16 May
+    assert json.loads(runner.invoke(app, ["outbox", "--json"]).stdout) == []
+
+
+def test_remind_rejects_a_bad_date(schedule_dir):
+    result = runner.invoke(app, ["remind", "--year", "2022", "--as-of", "17/05/2022", "--dry-run"])
+    assert result.exit_code == 2 and "use YYYY-MM-DD" in result.stderr
+
+
+def test_outbox_json_follows_the_contract(schedule_dir):
+    schedule_dir.mkdir(parents=True)
+    (schedule_dir / "cycle-2022.yaml").write_text(yaml.safe_dump(CALENDAR))
+    runner.invoke(app, ["init"])
+    from smewg.clock import now_utc
+    from smewg.cycle import load_cycle_context
+    from smewg.settings import get_settings
+    from tasks.reminders import queue_reminders
+
+    queue_reminders(load_cycle_context(get_settings(), 2022), date(2022, 5, 1), now=now_utc())
+    rows = json.loads(runner.invoke(app, ["outbox", "--json"]).stdout)
+    assert len(rows) == 20  # KOR's first reminder is later
+    assert {"id", "channel", "economy", "kind", "dedupe_key", "status", "attempts", "created_at", "delivered_at"} <= set(rows[0])
+    assert {r["status"] for r in rows} == {"pending"} and {r["kind"] for r in rows} == {"reminder"}
+    table = runner.invoke(app, ["outbox", "--status", "pending"]).stdout
+    assert "Outbox (20 messages)" in table
