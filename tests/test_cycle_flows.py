@@ -127,3 +127,16 @@ def test_every_flow_alerts_the_secretariat_on_failure_and_crash():
     for flow in project_flows:
         assert alert_secretariat in flow.on_failure_hooks, flow.name
         assert alert_secretariat in flow.on_crashed_hooks, flow.name
+
+
+def test_the_token_can_come_from_a_prefect_secret_block(prefect_api, slack, monkeypatch):
+    from prefect.blocks.system import Secret
+
+    from tasks.slack import make_client
+
+    Secret(value=TOKEN).save("smewg-slack-token", overwrite=True)
+    monkeypatch.delenv("SMEWG_SLACK_TOKEN")
+    monkeypatch.setenv("SMEWG_SLACK_TOKEN_BLOCK", "smewg-slack-token")
+    client = make_client(get_settings())
+    assert client.auth_test()["ok"] is True
+    assert TOKEN not in repr(get_settings())
