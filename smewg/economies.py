@@ -45,6 +45,7 @@ class Economy(BaseModel):
     code: str = Field(pattern=r"^[A-Z]{3}$")
     name: str
     alpha2: str = Field(pattern=r"^[A-Z]{2}$")
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     aliases: tuple[str, ...] = ()
     order: int = 0
 
