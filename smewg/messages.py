@@ -100,3 +100,41 @@ def failure(*, key: str, channel: str, flow_name: str, parameters: dict[str, Any
     body = (f"*{escape(flow_name)}* {state.lower()}.\n*Error:* {escape(error)}\n*Parameters:* `{escape(params)}`\n"
             f"<{link}|Open the run in Prefect>")
     return Message(key, "failure", channel, text, _blocks(f"Flow run {state.lower()}: {flow_name}", body))
+
+
+ACK_PROBLEM_LINES = 15
+
+
+def _problem_line(problem: dict[str, Any]) -> str:
+    where = f"Row {problem['row']}" if problem.get("row") else "File"
+    field_name = f", {problem['field']}" if problem.get("field") else ""
+    return f"{where}{field_name}: {problem['message']}"
+
+
+def acknowledgement(*, key: str, channel: str, economy_code: str, economy_name: str, year: int, file: str,
+                    version: int, status: str, accepted: int, quarantined: int, flagged: int,
+                    problems: list[dict[str, Any]], report: str | None) -> Message:
+    """What happened to a submission, in plain words, with the rows to fix."""
+    errors = [p for p in problems if p["severity"] == "error"]
+    warnings = [p for p in problems if p["severity"] == "warning"]
+    if status == "rejected":
+        headline = f"{file} could not be accepted: {errors[0]['message'] if errors else 'see the report'}"
+    else:
+        headline = (f"{file} received as version {version}: {accepted} rows accepted"
+                    f"{f', {flagged} of them flagged for a check' if flagged else ''}"
+                    f"{f', {quarantined} rows to correct' if quarantined else ''}.")
+    listed = errors[:ACK_PROBLEM_LINES] + warnings[: max(0, ACK_PROBLEM_LINES - len(errors))]
+    more = len(errors) + len(warnings) - len(listed)
+    lines = [("To correct: " if p["severity"] == "error" else "Please check: ") + _problem_line(p) for p in listed]
+    if more:
+        lines.append(f"... and {more} more" + (f" in the validation report {report}" if report else ""))
+    text = f"SMEWG {year}, {economy_name}: {headline}" + ("\n" + "\n".join(lines) if lines else "")
+    body = f"*{escape(economy_name)}*: {escape(headline)}"
+    if lines:
+        body += "\n" + "\n".join(f"• {escape(line)}" for line in lines)
+    if status != "rejected" and quarantined:
+        body += "\nSend a corrected file to your inbox folder; it replaces this version (which is kept)."
+    context = f"validation report: {escape(report)}" if report else None
+    return Message(key, "acknowledgement", channel, text,
+                   _blocks(f"SMEWG {year} submission {'rejected' if status == 'rejected' else 'received'}", body, context),
+                   economy_code, year)

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     slack_base_url: str = "https://slack.com/api/"
     slack_secretariat_channel: str = "#smewg-secretariat"
     slack_timeout_seconds: int = 30
+    max_submission_bytes: int = 20_000_000
+    """Files larger than this are rejected unread."""
 
     @property
     def resolved_database_url(self) -> str:
@@ -48,6 +50,10 @@ class Settings(BaseSettings):
     @property
     def outputs_dir(self) -> Path:
         return self.home / "outputs"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.outputs_dir / "data_docs"
 
     def template_file(self, year: int, economy_code: str) -> Path:
         """Where ``smewg templates`` puts an economy's template for a cycle."""

@@ -13,6 +13,7 @@ import typer
 from smewg.calendar import CalendarError
 from smewg.catalogue import PlanError
 from smewg.cli import economies, plan, schedule
+from smewg.cli.collection import collect, simulate, submissions, templates
 from smewg.cli.demo import demo
 from smewg.cli.outbox import outbox
 from smewg.cli.remind import remind
@@ -30,6 +31,10 @@ app.command("init")(init)
 app.command("demo")(demo)
 app.command("remind")(remind)
 app.command("outbox")(outbox)
+app.command("templates")(templates)
+app.command("simulate")(simulate)
+app.command("collect")(collect)
+app.command("submissions")(submissions)
 app.add_typer(plan.app, name="plan")
 app.add_typer(schedule.app, name="schedule")
 app.add_typer(economies.app, name="economies")

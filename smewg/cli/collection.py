@@ -1,0 +1,98 @@
+"""``smewg templates``, ``smewg simulate``, ``smewg collect`` and ``smewg submissions``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import track
+from rich.table import Table
+
+from smewg.cli.output import console, emit_json, err_console
+from smewg.cli.remind import AsOfOption, parse_as_of
+from smewg.settings import get_settings
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+YearOption = Annotated[int, typer.Option(help="The cycle's reference year.")]
+
+
+def templates(year: YearOption, economy: Annotated[list[str] | None, typer.Option(help="Only these economies (codes or names).")] = None,
+              json_output: JsonOption = False) -> None:
+    """Write each economy's XLSX and CSV submission template for a cycle."""
+    from smewg.catalogue import load_catalogue
+    from tasks.templates import write_templates
+
+    settings = get_settings()
+    catalogue = load_catalogue(settings.plan_file, settings.economies_file)
+    codes = [catalogue.economies.resolve(e).code for e in economy] if economy else [e.code for e in catalogue.participating()]
+    written = []
+    for code in track(codes, description="Writing templates", console=err_console, disable=json_output):
+        written += write_templates(settings, catalogue, year, [code])
+    if json_output:
+        emit_json(written)
+        return
+    console.print(f"Wrote {len(written)} templates (XLSX and CSV) to {settings.outputs_dir / 'templates' / str(year)}",
+                  highlight=False)
+
+
+def simulate(year: YearOption, json_output: JsonOption = False) -> None:
+    """Write realistic simulated submissions for a cycle into the inbox (deterministic)."""
+    from smewg.cycle import load_cycle_context
+    from tasks.simulate_submissions import simulate_submissions
+
+    settings = get_settings()
+    context = load_cycle_context(settings, year)
+    files = simulate_submissions(settings.resolved_inbox, context.catalogue, context.calendar)
+    document = [{"economy": f.economy, "file": str(f.path), "received_at": f.received_at.isoformat(),
+                 "bad_rows": f.bad_rows, "correction": f.correction} for f in files]
+    if json_output:
+        emit_json(document)
+        return
+    console.print(f"Wrote {len(files)} files for {len({f.economy for f in files})} economies under "
+                  f"{settings.resolved_inbox / str(year)}", highlight=False)
+
+
+def collect(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
+    """Collect, check and store new submissions (a tracked Prefect run)."""
+    from flows.collect import collect_submissions
+
+    result = collect_submissions(year=year, as_of=parse_as_of(as_of))
+    if json_output:
+        emit_json(result)
+        return
+    new = [o for o in result["outcomes"] if o["status"] != "unchanged"]
+    table = Table(title=f"Collection {year} as of {result['as_of']}: {len(new)} new file(s)")
+    for column in ("economy", "file", "version", "status", "accepted", "quarantined", "flagged"):
+        table.add_column(column)
+    for o in new:
+        table.add_row(o["economy"], o["file"], str(o["version"]), o["status"], str(o["rows_accepted"]),
+                      str(o["rows_quarantined"]), str(o["rows_flagged"]))
+    console.print(table)
+    for warning in result["warnings"]:
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+def submissions(year: YearOption, json_output: JsonOption = False) -> None:
+    """Every submission version of a cycle: status, rows accepted/quarantined/flagged."""
+    from smewg.catalogue import load_catalogue
+    from smewg.store import create_store_engine, session_scope
+    from tasks.submissions import list_submissions
+
+    settings = get_settings()
+    plan = load_catalogue(settings.plan_file, settings.economies_file).plan
+    engine = create_store_engine(settings.resolved_database_url)
+    try:
+        with session_scope(engine) as session:
+            rows = list_submissions(session, plan.id, year)
+    finally:
+        engine.dispose()
+    if json_output:
+        emit_json(rows)
+        return
+    table = Table(title=f"Submissions {year} ({len({r['economy'] for r in rows})} economies, {len(rows)} versions)")
+    for column in ("economy", "version", "status", "accepted", "quarantined", "flagged", "received", "file"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(r["economy"], str(r["version"]), r["status"], str(r["rows_accepted"]), str(r["rows_quarantined"]),
+                      str(r["rows_flagged"]), r["received_at"][:16], r["file"])
+    console.print(table)

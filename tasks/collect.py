@@ -1,0 +1,116 @@
+"""Collect one economy's new files: parse, validate, store, document, acknowledge.
+
+Each file is judged on its own; a bad file never changes what is stored for any other
+file or economy. The economy's focal point gets an acknowledgement (through the
+outbox) for every new version: what was accepted, and row by row what to fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import date
+from typing import Any
+
+from prefect import get_run_logger, task
+from sqlalchemy import Engine
+
+from smewg import messages
+from smewg.clock import now_utc
+from smewg.cycle import CycleContext, load_cycle_context
+from smewg.settings import get_settings
+from smewg.store import create_store_engine, session_scope
+from tasks.inbox import InboxFile, scan_inbox
+from tasks.outbox import enqueue
+from tasks.parse import SubmissionRejected, parse_submission
+from tasks.quality import validate, write_data_docs
+from tasks.submissions import Outcome, already_stored, previous_year_values, store_submission
+
+
+def _checksum(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def process_file(engine: Engine, context: CycleContext, item: InboxFile, *, logger: logging.Logger | Any) -> Outcome:
+    """Judge and store one file; ``unchanged`` when the same bytes were stored before."""
+    data = item.path.read_bytes()
+    checksum = _checksum(data)
+    plan = context.catalogue.plan
+    stored = already_stored(engine, plan.id, context.year, item.economy, checksum)
+    if stored is not None:
+        return Outcome(item.economy, item.path.name, checksum, "unchanged", stored.version, stored.id)
+
+    kinds = {i.id: i.kind for i in plan.all_indicators()}
+    docs_path = context.settings.data_docs_dir / str(context.year) / item.economy / f"{checksum[:16]}.html"
+    common = dict(plan_id=plan.id, year=context.year, economy=item.economy, file_name=item.path.name,
+                  checksum=checksum, size_bytes=len(data), received_at=item.received_at, now=now_utc())
+    try:
+        parsed = parse_submission(item.path, economy=item.economy, year=context.year, registry=context.catalogue.economies,
+                                  kinds=kinds, max_bytes=context.settings.max_submission_bytes)
+    except SubmissionRejected as rejection:
+        problem = {"row": rejection.row, "field": rejection.field, "severity": "error", "message": str(rejection)}
+        logger.warning("%s/%s rejected: %s", item.economy, item.path.name, rejection)
+        return store_submission(engine, **common, frame=None, statuses=None, problems=[problem], success=False,
+                                statistics={"rejected": True}, data_docs=None)
+
+    previous = previous_year_values(engine, plan.id, context.year, item.economy)
+    validation = validate(parsed.frame, plan, context.year, parse_problems=parsed.problems, previous=previous)
+    write_data_docs(validation.result, docs_path)
+    outcome = store_submission(engine, **common, frame=parsed.frame, statuses=validation.statuses,
+                               problems=validation.problems, success=validation.success,
+                               statistics=validation.statistics, data_docs=str(docs_path))
+    logger.info("%s/%s stored as version %d: %d rows accepted, %d quarantined, %d flagged", item.economy,
+                item.path.name, outcome.version, outcome.rows_accepted, outcome.rows_quarantined, outcome.rows_flagged)
+    return outcome
+
+
+def acknowledge(engine: Engine, context: CycleContext, outcome: Outcome) -> None:
+    economy = context.catalogue.economies.get(outcome.economy)
+    message = messages.acknowledgement(
+        key=f"acknowledgement:{context.plan_id}:{context.year}:{outcome.economy}:{outcome.checksum}",
+        channel=context.channels.focal_point(outcome.economy), economy_code=outcome.economy, economy_name=economy.name,
+        year=context.year, file=outcome.file, version=outcome.version, status=outcome.status,
+        accepted=outcome.rows_accepted, quarantined=outcome.rows_quarantined, flagged=outcome.rows_flagged,
+        problems=outcome.problems, report=outcome.data_docs)
+    with session_scope(engine) as session:
+        enqueue(session, message, now=now_utc())
+
+
+def collect_economy(context: CycleContext, files: list[InboxFile], *, logger=None) -> list[Outcome]:
+    """Process an economy's files oldest first (so the newest ends up the accepted version)."""
+    logger = logger or logging.getLogger("smewg.collect")
+    engine = create_store_engine(context.settings.resolved_database_url)
+    outcomes = []
+    try:
+        for item in files:
+            outcome = process_file(engine, context, item, logger=logger)
+            if outcome.status != "unchanged":
+                acknowledge(engine, context, outcome)
+            outcomes.append(outcome)
+    finally:
+        engine.dispose()
+    return outcomes
+
+
+def inbox_for(context: CycleContext, as_of: date):
+    return scan_inbox(context.settings.resolved_inbox, context.year, list(context.catalogue.plan.economies),
+                      as_of=as_of, timezone=context.calendar.timezone)
+
+
+@task(name="collect-economy", retries=1, retry_delay_seconds=2)
+def collect_economy_task(year: int, economy: str, as_of: date) -> list[dict[str, Any]]:
+    """One economy's new files. Retried once: a transaction that failed left nothing behind."""
+    context = load_cycle_context(get_settings(), year)
+    files, _ = inbox_for(context, as_of)
+    return [o.as_dict() for o in collect_economy(context, files.get(economy, []), logger=get_run_logger())]
+
+
+@task(name="collect-arrivals")
+def collect_arrivals_task(year: int, as_of: date) -> list[dict[str, Any]]:
+    """Every economy's new files, one after another (for simulations that step day by day)."""
+    context = load_cycle_context(get_settings(), year)
+    files, _ = inbox_for(context, as_of)
+    outcomes = []
+    for economy in sorted(files):
+        outcomes += [o.as_dict() for o in collect_economy(context, files[economy], logger=get_run_logger())]
+    return [o for o in outcomes if o["status"] != "unchanged"]
