@@ -97,6 +97,12 @@ def inbox_for(context: CycleContext, as_of: date):
                       as_of=as_of, timezone=context.calendar.timezone)
 
 
+def collect_all(context: CycleContext, as_of: date, *, logger=None) -> list[Outcome]:
+    """Every economy's files that had arrived by ``as_of``, one economy after another."""
+    files, _ = inbox_for(context, as_of)
+    return [outcome for economy in sorted(files) for outcome in collect_economy(context, files[economy], logger=logger)]
+
+
 @task(name="collect-economy", retries=1, retry_delay_seconds=2)
 def collect_economy_task(year: int, economy: str, as_of: date) -> list[dict[str, Any]]:
     """One economy's new files. Retried once: a transaction that failed left nothing behind."""
@@ -109,8 +115,5 @@ def collect_economy_task(year: int, economy: str, as_of: date) -> list[dict[str,
 def collect_arrivals_task(year: int, as_of: date) -> list[dict[str, Any]]:
     """Every economy's new files, one after another (for simulations that step day by day)."""
     context = load_cycle_context(get_settings(), year)
-    files, _ = inbox_for(context, as_of)
-    outcomes = []
-    for economy in sorted(files):
-        outcomes += [o.as_dict() for o in collect_economy(context, files[economy], logger=get_run_logger())]
-    return [o for o in outcomes if o["status"] != "unchanged"]
+    outcomes = collect_all(context, as_of, logger=get_run_logger())
+    return [o.as_dict() for o in outcomes if o.status != "unchanged"]

@@ -154,10 +154,12 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, dict[str, str], list[dict]]:
             columns.pop()
         _check_columns(columns, TEMPLATE_INFO_COLUMNS, path)
         records, problems = [], []
-        value_index = columns.index("value")
+        value_index, note_index = columns.index("value"), columns.index("note")
         for number, cells in enumerate(rows, start=2):
             cells = list(cells[: len(columns)]) + [None] * (len(columns) - len(cells))
-            if all(c is None or _cell_text(c) == "" for c in cells):
+            # The template pre-fills every indicator row: one left without a value or a note
+            # was not answered (a missing indicator), not a row in error.
+            if _cell_text(cells[value_index]) == "" and _cell_text(cells[note_index]) == "":
                 continue
             value = cells[value_index]
             if isinstance(value, str) and value.startswith("="):

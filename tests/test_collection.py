@@ -1,0 +1,207 @@
+"""Templates and collection: round trips cell by cell, versions, the inbox's rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from smewg.settings import get_settings
+from smewg.store import create_store_engine, session_scope
+from smewg.store.models import ObservationRow, SubmissionRow, ValidationResultRow
+from smewg.submission_format import CSV_COLUMNS, DATA_SHEET, META_SHEET, TEMPLATE_COLUMNS
+from tasks.collect import collect_all
+from tasks.parse import normalise_number
+from tasks.templates import write_templates
+from tests import collection_helpers as h
+
+AS_OF = date(2022, 12, 31)
+
+
+@pytest.fixture
+def store(smewg_home, monkeypatch):
+    h.prepare(smewg_home, monkeypatch)
+    return smewg_home
+
+
+def _observations(submission_id: int) -> list[tuple]:
+    engine = create_store_engine(get_settings().resolved_database_url)
+    try:
+        with session_scope(engine) as session:
+            rows = session.scalars(select(ObservationRow).where(ObservationRow.submission_id == submission_id)
+                                   .order_by(ObservationRow.row_number))
+            return [(r.row_number, r.indicator_id, r.breakdown, r.value, r.unit, r.note, r.status) for r in rows]
+    finally:
+        engine.dispose()
+
+
+def test_the_template_has_instructions_prefilled_rows_dropdowns_and_hidden_metadata(store):
+    written = write_templates(get_settings(), h.context().catalogue, 2022, ["HKG"])
+    workbook = load_workbook(written[0]["xlsx"])
+    assert workbook.sheetnames == ["Instructions", DATA_SHEET, META_SHEET]
+    assert workbook[META_SHEET].sheet_state == "hidden"
+    meta = {row[0]: row[1] for row in workbook[META_SHEET].iter_rows(max_col=2, values_only=True) if row[0]}
+    assert meta == {"economy": "HKG", "year": 2022, "plan": "smewg-2021-2024", "template_version": "1"}
+    data = list(workbook[DATA_SHEET].iter_rows(values_only=True))
+    assert list(data[0]) == list(TEMPLATE_COLUMNS)
+    # 44 single-breakdown indicators, 5 with three breakdowns, 2 with four.
+    assert len(data) - 1 == 44 + 5 * 3 + 2 * 4
+    by_key = {(r[2], r[5]): r for r in data[1:]}
+    assert by_key[("2.1.2", "intra_apec")][4] == "amount" and by_key[("2.1.2", "intra_apec")][7] == "HKD"
+    assert by_key[("3.2.5", "rural")][7] == "percent"
+    validations = workbook[DATA_SHEET].data_validations.dataValidation
+    assert any("F" in str(v.sqref) for v in validations) and any("H" in str(v.sqref) for v in validations)
+    assert "Hong Kong, China (HKG)" in workbook["Instructions"]["A1"].value
+    csv_header = open(written[0]["csv"], encoding="utf-8").readline().strip()
+    assert csv_header == ",".join(CSV_COLUMNS)
+
+
+def test_a_filled_template_round_trips_cell_by_cell(store):
+    settings = get_settings()
+    written = write_templates(settings, h.context().catalogue, 2022, ["KOR"])
+    workbook = load_workbook(written[0]["xlsx"])
+    sheet = workbook[DATA_SHEET]
+    expected = {}
+    for number, cells in enumerate(sheet.iter_rows(min_row=2), start=2):
+        kind = cells[4].value
+        if number % 9 == 0:
+            cells[8].value = "not collected"
+            expected[number] = (cells[2].value, cells[5].value, None, cells[7].value, "not collected")
+            continue
+        value = {"count": float(number * 7), "percent": 12.25, "amount": 1_234_567.5 * number}[kind]
+        value = value if cells[5].value == "total" else value / 100
+        cells[6].value = value
+        if kind == "amount" and number % 2:
+            cells[7].value = "USD"
+        expected[number] = (cells[2].value, cells[5].value, value, cells[7].value, None)
+    target = h.inbox() / "smewg-2022-KOR.xlsx"
+    target.parent.mkdir(parents=True)
+    workbook.save(target)
+    h.stamp(target, None)
+
+    outcomes = collect_all(h.context(), AS_OF)
+    assert [(o.status, o.rows_quarantined) for o in outcomes] == [("accepted", 0)]
+    stored = {row[0]: row[1:6] for row in _observations(outcomes[0].submission_id)}
+    assert stored == expected
+
+
+def test_a_csv_round_trips_cell_by_cell_including_commas_and_quotes(store):
+    rows = h.valid_rows()
+    rows[0][6] = 'counted by "SME Corp", incl. Jeju, Busan'
+    rows[1][4], rows[1][6] = "", "not applicable"
+    path = h.write_csv(h.inbox() / "KOR_2022.csv", rows)
+    outcome = collect_all(h.context(), AS_OF)[0]
+    assert outcome.status == "accepted" and outcome.rows_quarantined == 0
+    stored = _observations(outcome.submission_id)
+    assert len(stored) == len(rows)
+    for (number, indicator, breakdown, value, unit, note, status), row in zip(stored, rows):
+        assert (indicator, breakdown, unit) == (row[2], row[3], row[5])
+        assert value == (None if row[4] == "" else float(row[4]))
+        assert note == (row[6] or None)
+        assert status == "accepted"
+    assert number == len(rows) + 1  # line numbers as in a text editor (header is line 1)
+    assert path.exists()  # nothing in the inbox is moved or deleted
+
+
+def test_the_same_bytes_twice_make_no_new_version(store):
+    path = h.write_csv(h.inbox() / "KOR.csv", h.valid_rows())
+    first = collect_all(h.context(), AS_OF)
+    before = h.dump_store()
+    copy = h.write_csv(h.inbox() / "KOR-copy.csv", h.valid_rows(), received=datetime(2022, 4, 2, tzinfo=UTC))
+    assert copy.read_bytes() == path.read_bytes()
+    again = collect_all(h.context(), AS_OF)
+    assert [o.status for o in first] == ["accepted"] and {o.status for o in again} == {"unchanged"}
+    assert h.dump_store() == before
+
+
+def test_a_corrected_file_is_a_new_version_and_the_old_one_is_kept(store):
+    bad = h.valid_rows()
+    bad[3][4] = -5
+    h.write_csv(h.inbox() / "KOR.csv", bad)
+    first = collect_all(h.context(), AS_OF)[0]
+    assert first.rows_quarantined == 1
+    h.write_csv(h.inbox() / "KOR-corrected.csv", h.valid_rows(), received=datetime(2022, 4, 20, tzinfo=UTC))
+    outcomes = collect_all(h.context(), AS_OF)
+    second = [o for o in outcomes if o.status != "unchanged"][0]
+    assert (second.version, second.superseded, second.rows_quarantined) == (2, 1, 0)
+    versions = {s.version: s for s in h.submissions()}
+    assert versions[1].status == "superseded" and versions[1].superseded_by_id == versions[2].id
+    assert versions[2].status == "accepted"
+    assert len(_observations(versions[1].id)) == len(bad)  # the old rows are still there
+
+
+def test_a_rejected_file_supersedes_nothing(store):
+    h.write_csv(h.inbox() / "KOR.csv", h.valid_rows())
+    collect_all(h.context(), AS_OF)
+    h.write_csv(h.inbox() / "KOR-wrong.csv", [["KOR", 2022, "1.1.1", "total", 5]],
+                header=("economy", "year", "indicator", "breakdown", "value"), received=datetime(2022, 5, 1, tzinfo=UTC))
+    collect_all(h.context(), AS_OF)
+    statuses = [(s.version, s.status) for s in h.submissions()]
+    assert statuses == [(1, "accepted"), (2, "rejected")]
+
+
+def test_hidden_lock_and_linked_files_are_ignored_and_odd_folders_reported(store, tmp_path):
+    folder = h.inbox()
+    h.write_csv(folder / "KOR.csv", h.valid_rows())
+    h.write_csv(folder / ".hidden.csv", h.valid_rows(scale=2))
+    h.write_csv(folder / "~$KOR.xlsx", h.valid_rows(scale=3))
+    h.write_csv(folder / ".~lock.KOR.csv#", h.valid_rows(scale=4))
+    outside = h.write_csv(tmp_path / "elsewhere.csv", h.valid_rows(scale=5))
+    (folder / "linked.csv").symlink_to(outside)
+    h.write_csv(h.inbox("Korea") / "x.csv", h.valid_rows())
+    from tasks.collect import inbox_for
+
+    files, warnings = inbox_for(h.context(), AS_OF)
+    assert [f.path.name for f in files["KOR"]] == ["KOR.csv"]
+    assert any("linked.csv: a link to outside the inbox; not followed" in w for w in warnings)
+    assert any("'Korea' is not an economy code" in w for w in warnings)
+
+
+def test_files_arriving_after_as_of_wait(store):
+    h.write_csv(h.inbox() / "KOR.csv", h.valid_rows(), received=datetime(2022, 5, 10, 3, 0, tzinfo=UTC))
+    assert collect_all(h.context(), date(2022, 5, 9)) == []
+    assert [o.status for o in collect_all(h.context(), date(2022, 5, 10))] == ["accepted"]
+
+
+def test_previous_year_values_drive_the_tenfold_warning(store):
+    h.write_csv(h.inbox("KOR", 2021) / "KOR-2021.csv", h.valid_rows(year=2021), received=datetime(2021, 4, 1, tzinfo=UTC))
+    collect_all(h.context(2021), AS_OF)
+    rows = h.valid_rows()
+    rows[0][4] = rows[0][4] * 20
+    h.write_csv(h.inbox() / "KOR.csv", rows)
+    outcome = collect_all(h.context(), AS_OF)[0]
+    assert outcome.rows_flagged == 1 and outcome.rows_quarantined == 0
+    warning = [p for p in outcome.problems if p["severity"] == "warning"][0]
+    assert warning["row"] == 2 and "changed more than tenfold against the previous year (ratio 20)" in warning["message"]
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("1,234", "count", "1234"), ("1,234,567", "amount", "1234567"), ("1,234.5", "amount", "1234.5"),
+    ("1 234 567", "count", "1234567"), ("12%", "percent", "12"), ("12.5 %", "percent", "12.5"), ("0.5", "percent", "0.5"),
+])
+def test_numbers_written_with_separators_are_normalised_when_certain(text, kind, expected):
+    assert normalise_number(text, kind) == (expected, None)
+
+
+@pytest.mark.parametrize(("text", "kind", "message"), [
+    ("1,234", "amount", "ambiguous"), ("1,5", "percent", "decimal comma"), ("1.234,5", "amount", "decimal comma"),
+    ("12%", "count", "percent sign"), ("twelve", "count", "not a number"),
+])
+def test_numbers_whose_reading_is_uncertain_are_refused(text, kind, message):
+    normalised, problem = normalise_number(text, kind)
+    assert problem and message in problem
+
+
+def test_validation_results_and_data_docs_are_kept_for_every_version(store):
+    h.write_csv(h.inbox() / "KOR.csv", h.valid_rows())
+    outcome = collect_all(h.context(), AS_OF)[0]
+    engine = create_store_engine(get_settings().resolved_database_url)
+    with session_scope(engine) as session:
+        result = session.scalar(select(ValidationResultRow).where(ValidationResultRow.submission_id == outcome.submission_id))
+        assert result.success and result.statistics["evaluated_expectations"] == 14
+        docs = result.data_docs_path
+    engine.dispose()
+    html = open(docs, encoding="utf-8").read()
+    assert "expect_column_values_to_be_in_set" in html or "values must belong to this set" in html
