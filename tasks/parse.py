@@ -12,8 +12,10 @@ for percent indicators. "1.234,5" or "1,5" are refused with a message, never gue
 
 from __future__ import annotations
 
+import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -42,7 +44,7 @@ class ParsedSubmission:
     """Row problems found while reading: {row, field, severity, message}."""
 
 
-PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 COMMA_GROUPS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 SPACE_GROUPS = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+(\.\d+)?$")
 DECIMAL_COMMA = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*,\d+$")
@@ -115,13 +117,14 @@ def _read_csv(raw: bytes, path: Path) -> pd.DataFrame:
     text = _decode(raw, path)
     if not text.strip():
         raise SubmissionRejected(f"{path.name} is empty")
+    # The header is checked as written (pandas would rename a repeated column).
+    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+    columns = [c.strip().lower() for c in header]
+    _check_columns(columns, (), path)
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True,
-                            skipinitialspace=False)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
     except pd.errors.ParserError as error:
         raise SubmissionRejected(f"{path.name} cannot be read as CSV: {error}") from None
-    columns = [str(c).strip().lower() for c in frame.columns]
-    _check_columns(columns, (), path)
     frame.columns = columns
     # Line numbers as a person sees them in a text editor: header is line 1.
     frame.insert(0, "row", np.arange(2, len(frame) + 2, dtype=np.int64))
@@ -134,7 +137,7 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, dict[str, str], list[dict]]:
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=False)
-    except (InvalidFileException, KeyError, OSError, ValueError) as error:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise SubmissionRejected(f"{path.name} cannot be opened as an Excel workbook ({error.__class__.__name__}); "
                                  "send the template as .xlsx or a CSV UTF-8 file") from None
     try:
