@@ -12,7 +12,7 @@ from flows.hooks import FAILURE_HOOKS
 from smewg.clock import today
 from smewg.cycle import load_cycle_context
 from smewg.settings import get_settings
-from tasks.collect import collect_economy_task, inbox_for
+from tasks.collect import collect_economy_task, ensure_cycle, inbox_for
 from tasks.slack import deliver_outbox_task
 
 
@@ -35,6 +35,7 @@ def collect_submissions(year: int | None = None, as_of: date | None = None) -> d
     as_of = as_of or today()
     year = year or as_of.year
     context = load_cycle_context(get_settings(), year)
+    ensure_cycle(context)
     files, warnings = inbox_for(context, as_of)
     for warning in warnings:
         get_run_logger().warning(warning)

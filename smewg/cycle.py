@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smewg.calendar import Calendar, calendar_path, load_calendar
@@ -44,11 +45,16 @@ def load_cycle_context(settings: Settings, year: int) -> CycleContext:
 
 
 def get_or_create_cycle(session: Session, plan_id: str, year: int, *, now: datetime) -> CycleRow:
-    cycle = session.scalar(select(CycleRow).where(CycleRow.plan_id == plan_id, CycleRow.year == year))
+    """The cycle's row, created on first use; safe when several workers create it at once."""
+    query = select(CycleRow).where(CycleRow.plan_id == plan_id, CycleRow.year == year)
+    cycle = session.scalar(query)
     if cycle is None:
-        cycle = CycleRow(plan_id=plan_id, year=year, created_at=now)
-        session.add(cycle)
-        session.flush()
+        try:
+            with session.begin_nested():
+                cycle = CycleRow(plan_id=plan_id, year=year, created_at=now)
+                session.add(cycle)
+        except IntegrityError:  # another worker created it first
+            cycle = session.scalar(query)
     return cycle
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from smewg import messages
 from smewg.clock import now_utc
-from smewg.cycle import CycleContext, load_cycle_context
+from smewg.cycle import CycleContext, get_or_create_cycle, load_cycle_context
 from smewg.settings import get_settings
 from smewg.store import create_store_engine, session_scope
 from tasks.inbox import InboxFile, scan_inbox
@@ -90,6 +90,16 @@ def collect_economy(context: CycleContext, files: list[InboxFile], *, logger=Non
     finally:
         engine.dispose()
     return outcomes
+
+
+def ensure_cycle(context: CycleContext) -> None:
+    """Create the cycle's row before parallel workers need it."""
+    engine = create_store_engine(context.settings.resolved_database_url)
+    try:
+        with session_scope(engine) as session:
+            get_or_create_cycle(session, context.plan_id, context.year, now=now_utc())
+    finally:
+        engine.dispose()
 
 
 def inbox_for(context: CycleContext, as_of: date):
