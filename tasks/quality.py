@@ -48,6 +48,8 @@ def load_suite(path: Path = SUITE_FILE):
     """The suite from its file; refuses a file whose expectations GX silently dropped."""
     import great_expectations as gx
 
+    import expectations.custom  # noqa: F401 - registers the custom expectation before the suite loads
+
     data = json.loads(_suite_json(path))
     suite = gx.ExpectationSuite(**data)
     if len(suite.expectations) != len(data["expectations"]):
@@ -56,11 +58,14 @@ def load_suite(path: Path = SUITE_FILE):
     return suite
 
 
-def suite_parameters(plan: Plan, year: int) -> dict[str, list]:
+def suite_parameters(plan: Plan, year: int) -> dict[str, Any]:
+    from expectations.custom import register_plan
+
+    register_plan(plan)
     kind_units = [f"count|count", "percent|percent", *(f"amount|{code}" for code in sorted(currency_codes()))]
     return {
         "indicator_ids": [i.id for i in plan.all_indicators()],
-        "indicator_breakdowns": [f"{i.id}|{b}" for i in plan.all_indicators() for b in i.breakdowns],
+        "plan_id": plan.id,
         "kind_units": kind_units,
         "cycle_years": [year],
     }
@@ -72,10 +77,11 @@ def prepare(frame: pd.DataFrame, plan: Plan, previous: dict[tuple[str, str], flo
     data = frame.copy()
     data["kind"] = data["indicator"].map(kinds)
     known = data["kind"].notna()
-    data["indicator_breakdown"] = (data["indicator"] + "|" + data["breakdown"]).where(known)
     data["kind_unit"] = (data["kind"] + "|" + data["unit"]).where(known & data["unit"].notna())
     totals = data.loc[data["breakdown"] == "total"].drop_duplicates("indicator").set_index("indicator")["value"]
-    data["total_value"] = data["indicator"].map(totals).where(data["breakdown"] != "total")
+    # A group's rate may exceed the overall rate (women's adoption above the total's): only
+    # counts and amounts have a total that bounds their breakdowns.
+    data["total_value"] = data["indicator"].map(totals).where((data["breakdown"] != "total") & (data["kind"] != "percent"))
     if previous:
         keys = list(zip(data["indicator"], data["breakdown"]))
         last = pd.Series([previous.get(k, np.nan) for k in keys], index=data.index, dtype="float64")

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from smewg.cycle import get_or_create_cycle
@@ -69,21 +69,47 @@ def previous_year_values(engine: Engine, plan_id: str, year: int, economy: str) 
         return {(indicator, breakdown): value for indicator, breakdown, value in session.execute(query)}
 
 
-def _observation_rows(submission_id: int, frame: pd.DataFrame, statuses: pd.Series) -> list[dict[str, Any]]:
-    values = frame["value"].astype("float64")
-    finite = np.isfinite(values.to_numpy())
-    columns = {
-        "submission_id": [submission_id] * len(frame),
-        "row_number": frame["row"].astype("int64").tolist(),
-        "indicator_id": frame["indicator"].str.slice(0, 16).tolist(),
-        "breakdown": frame["breakdown"].str.slice(0, 32).tolist(),
-        "value": [float(v) if ok else None for v, ok in zip(values.tolist(), finite)],
-        "raw_value": [None if v is None or v != v else str(v)[:100] for v in frame["raw_value"].tolist()],
-        "unit": [None if u is None or u != u else str(u)[:16] for u in frame["unit"].tolist()],
-        "note": [None if n is None or n != n else str(n) for n in frame["note"].tolist()],
-        "status": statuses.tolist(),
-    }
-    return [dict(zip(columns, row)) for row in zip(*columns.values())]
+OBSERVATION_COLUMNS = ("submission_id", "row_number", "indicator_id", "breakdown", "value", "raw_value", "unit",
+                       "note", "status")
+
+
+def _text_or_none(values, limit: int | None = None) -> list[str | None]:
+    return [None if v is None or v != v else (str(v)[:limit] if limit else str(v)) for v in values]
+
+
+def _observation_tuples(submission_id: int, frame: pd.DataFrame, statuses: pd.Series) -> list[tuple]:
+    values = frame["value"].astype("float64").to_numpy()
+    finite = np.isfinite(values)
+    columns = (
+        [submission_id] * len(frame),
+        frame["row"].astype("int64").tolist(),
+        frame["indicator"].str.slice(0, 16).tolist(),
+        frame["breakdown"].str.slice(0, 32).tolist(),
+        [float(v) if ok else None for v, ok in zip(values.tolist(), finite.tolist())],
+        _text_or_none(frame["raw_value"].tolist(), 100),
+        _text_or_none(frame["unit"].tolist(), 16),
+        _text_or_none(frame["note"].tolist()),
+        statuses.tolist(),
+    )
+    return list(zip(*columns))
+
+
+def _insert_observations(session: Session, rows: list[tuple]) -> None:
+    """Bulk insert in the driver's fastest way: COPY on PostgreSQL, executemany elsewhere.
+
+    The ORM would build an object (or a dict) per row; for a million rows that is most of
+    the time spent storing.
+    """
+    connection = session.connection()
+    names = ", ".join(OBSERVATION_COLUMNS)
+    if connection.dialect.name == "postgresql":
+        with connection.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(f"COPY observations ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    placeholders = ", ".join("?" if connection.dialect.paramstyle == "qmark" else "%s" for _ in OBSERVATION_COLUMNS)
+    connection.exec_driver_sql(f"INSERT INTO observations ({names}) VALUES ({placeholders})", rows)
 
 
 def store_submission(engine: Engine, *, plan_id: str, year: int, economy: str, file_name: str, checksum: str,
@@ -117,7 +143,7 @@ def store_submission(engine: Engine, *, plan_id: str, year: int, economy: str, f
             if previous is not None:
                 previous.status, previous.superseded_by_id = "superseded", submission.id
                 superseded = previous.version
-            session.execute(insert(ObservationRow), _observation_rows(submission.id, frame, statuses))
+            _insert_observations(session, _observation_tuples(submission.id, frame, statuses))
         session.add(ValidationResultRow(submission_id=submission.id, suite_name=SUITE_NAME, success=success,
                                         evaluated_at=now, statistics=statistics, problems=problems,
                                         data_docs_path=data_docs))

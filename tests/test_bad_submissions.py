@@ -122,7 +122,7 @@ CASES = [
     Case("unknown indicator", "KOR.csv", csv_of(set_cell(2, INDICATOR, "1.9.9")), "quarantined",
          "'1.9.9' is not an indicator of the plan", 2, "indicator"),
     Case("unknown breakdown", "KOR.csv", csv_of(set_cell(2, BREAKDOWN, "men")), "quarantined",
-         "breakdown not allowed for this indicator (1.1.1|men)", 2, "breakdown"),
+         "breakdown 'men' is not allowed for indicator 1.1.1", 2, "breakdown"),
     Case("currency on a count", "KOR.csv", csv_of(set_cell(2, UNIT, "USD")), "quarantined",
          "unit does not fit the indicator's kind (count|usd)", 2, "unit"),
     Case("not a currency", "KOR.csv", csv_of(lambda rows: [r.__setitem__(UNIT, "XYZ") for r in rows if r[2] == "4.1.1"]),

@@ -21,7 +21,7 @@ AS_OF = date(2022, 12, 31)
 
 
 @pytest.fixture
-def store(smewg_home, monkeypatch):
+def store(database_url, smewg_home, monkeypatch):
     h.prepare(smewg_home, monkeypatch)
     return smewg_home
 
