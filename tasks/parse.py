@@ -195,7 +195,8 @@ def parse_submission(path: Path, *, economy: str, year: int, registry: EconomyRe
     else:
         raise SubmissionRejected(f"{path.name}: files of type '{suffix or '(none)'}' are not accepted; send .xlsx or .csv")
 
-    frame = frame.map(lambda v: v.strip() if isinstance(v, str) else v)
+    for column in CSV_COLUMNS:
+        frame[column] = frame[column].astype(str).str.strip()
     frame = frame[(frame[list(CSV_COLUMNS)] != "").any(axis=1)]
     if frame.empty:
         raise SubmissionRejected(f"{path.name} has a header but no data rows")
@@ -215,15 +216,20 @@ def parse_submission(path: Path, *, economy: str, year: int, registry: EconomyRe
     frame["unit"] = frame["unit"].where(kind_of_row != "amount", frame["unit"].str.upper())
     frame["unit"] = frame["unit"].where(kind_of_row == "amount", frame["unit"].str.lower()).replace("", None)
     frame["note"] = frame["note"].replace("", None)
-    normalised = [normalise_number(text, kind) for text, kind in zip(frame["value"], kind_of_row)]
     frame["raw_value"] = frame["value"].replace("", None)
-    frame["value_text"] = pd.Series([n[0] for n in normalised], index=frame.index).replace("", None)
+    value_text = frame["value"].copy()
+    # Only cells that are not plain numbers need a closer look (a handful in real files).
+    odd = (value_text != "") & ~value_text.str.match(PLAIN_NUMBER.pattern, na=False)
+    already = {(p["row"], p["field"]) for p in problems}
+    for index in frame.index[odd]:
+        text, message = normalise_number(value_text.at[index], kind_of_row.at[index])
+        value_text.at[index] = text
+        row = int(frame.at[index, "row"])
+        if message and (row, "value") not in already:
+            problems.append({"row": row, "field": "value", "severity": "error", "message": message})
+    frame["value_text"] = value_text.replace("", None)
     frame["value"] = pd.to_numeric(frame["value_text"].where(frame["value_text"].str.match(PLAIN_NUMBER.pattern, na=False)),
                                    errors="coerce")
-    already = {(p["row"], p["field"]) for p in problems}
-    for row, (_, message) in zip(frame["row"], normalised):
-        if message and (row, "value") not in already:
-            problems.append({"row": int(row), "field": "value", "severity": "error", "message": message})
     columns = ["row", "economy", "year", "indicator", "breakdown", "raw_value", "value_text", "value", "unit", "note"]
     return ParsedSubmission(frame[columns].reset_index(drop=True), file_format, problems)
 

@@ -62,14 +62,23 @@ def demo(
     for year in years:
         calendar_path(settings.schedule_dir, year).write_text(dump_calendar(demo_calendar(year, plan)), encoding="utf-8")
 
+    from flows.templates import issue_templates
+    from smewg.cycle import load_cycle_context
+    from tasks.simulate_submissions import simulate_submissions
+
     simulated = {}
     for number, year in enumerate(years, start=3):
-        err_console.print(f"[bold]{number}/{steps}[/] simulating the {year} cycle (simulate-cycle flow)")
+        err_console.print(f"[bold]{number}/{steps}[/] {year}: templates (issue-templates flow), simulated submissions "
+                          "arriving over the cycle, collection, reminders and alerts (simulate-cycle flow)")
+        issue_templates(year=year)
+        context = load_cycle_context(settings, year)
+        simulate_submissions(settings.resolved_inbox, context.catalogue, context.calendar)
         simulated[year] = simulate_cycle(year=year)
 
     document = plan_document(plan)
     console.print(render_tree(document))
     console.print(counts_line(document), style="dim")
+    console.print(_submissions_table(settings, plan.id, years))
     console.print(_outbox_table(settings, years))
     console.print()
     console.print("[bold]Outputs[/]")
@@ -77,8 +86,33 @@ def demo(
     console.print(f"  store (SQLite):    {settings.resolved_database_url}  ({catalogue_rows} catalogue rows, schema {prepared['migration']['to']})", highlight=False, soft_wrap=True)
     console.print(f"  cycle calendars:   {settings.schedule_dir}/cycle-YYYY.yaml", highlight=False, soft_wrap=True)
     console.print(f"  outbox (no Slack): SMEWG_HOME={demo_home} smewg outbox", highlight=False, soft_wrap=True)
-    console.print(f"  inbox:             {settings.resolved_inbox}", highlight=False, soft_wrap=True)
+    console.print(f"  templates:         {settings.outputs_dir / 'templates'}/YYYY/", highlight=False, soft_wrap=True)
+    console.print(f"  inbox (simulated): {settings.resolved_inbox}/YYYY/<ECONOMY>/", highlight=False, soft_wrap=True)
+    console.print(f"  validation reports (GX Data Docs): {settings.data_docs_dir}/YYYY/<ECONOMY>/", highlight=False, soft_wrap=True)
+    console.print(f"  submissions:       SMEWG_HOME={demo_home} smewg submissions --year YYYY", highlight=False, soft_wrap=True)
     console.print(f"  Prefect state:     {os.environ['PREFECT_HOME']}", highlight=False, soft_wrap=True)
+
+
+def _submissions_table(settings, plan_id: str, years: list[int]) -> Table:
+    from smewg.store import create_store_engine, session_scope
+    from tasks.submissions import list_submissions
+
+    table = Table(title="Submissions per simulated cycle")
+    for column in ("cycle", "economies", "files", "corrections", "rejected", "rows accepted", "quarantined", "flagged"):
+        table.add_column(column, justify="right")
+    engine = create_store_engine(settings.resolved_database_url)
+    try:
+        with session_scope(engine) as session:
+            for year in years:
+                rows = list_submissions(session, plan_id, year)
+                current = [r for r in rows if r["status"] == "accepted"]
+                table.add_row(str(year), str(len({r["economy"] for r in rows})), str(len(rows)),
+                              str(sum(1 for r in rows if r["version"] > 1)), str(sum(1 for r in rows if r["status"] == "rejected")),
+                              str(sum(r["rows_accepted"] for r in current)), str(sum(r["rows_quarantined"] for r in current)),
+                              str(sum(r["rows_flagged"] for r in current)))
+    finally:
+        engine.dispose()
+    return table
 
 
 def _outbox_table(settings, years: list[int]) -> Table:
@@ -91,7 +125,7 @@ def _outbox_table(settings, years: list[int]) -> Table:
             counts = Counter((row.cycle_year, row.kind, row.status) for row in list_notifications(session))
     finally:
         engine.dispose()
-    kinds = ("reminder", "escalation", "missed_deadline")
+    kinds = ("reminder", "escalation", "missed_deadline", "acknowledgement")
     table = Table(title="Notifications per simulated cycle (all waiting in the local outbox)")
     table.add_column("cycle")
     for kind in kinds:
