@@ -73,43 +73,47 @@ OBSERVATION_COLUMNS = ("submission_id", "row_number", "indicator_id", "breakdown
                        "note", "status")
 
 
-def _text_or_none(values, limit: int | None = None) -> list[str | None]:
-    return [None if v is None or v != v else (str(v)[:limit] if limit else str(v)) for v in values]
+CHUNK_ROWS = 100_000
 
 
-def _observation_tuples(submission_id: int, frame: pd.DataFrame, statuses: pd.Series) -> list[tuple]:
-    values = frame["value"].astype("float64").to_numpy()
-    finite = np.isfinite(values)
-    columns = (
-        [submission_id] * len(frame),
-        frame["row"].astype("int64").tolist(),
-        frame["indicator"].str.slice(0, 16).tolist(),
-        frame["breakdown"].str.slice(0, 32).tolist(),
-        [float(v) if ok else None for v, ok in zip(values.tolist(), finite.tolist())],
-        _text_or_none(frame["raw_value"].tolist(), 100),
-        _text_or_none(frame["unit"].tolist(), 16),
-        _text_or_none(frame["note"].tolist()),
-        statuses.tolist(),
-    )
-    return list(zip(*columns))
+def _observation_chunk(submission_id: int, frame: pd.DataFrame, statuses: pd.Series) -> pd.DataFrame:
+    """Observation rows as a frame in column order; NaN/inf values and empty texts become NULL."""
+    values = frame["value"].astype("float64")
+    return pd.DataFrame({
+        "submission_id": submission_id,
+        "row_number": frame["row"].astype("int64").to_numpy(),
+        "indicator_id": frame["indicator"].str.slice(0, 16).to_numpy(),
+        "breakdown": frame["breakdown"].str.slice(0, 32).to_numpy(),
+        "value": values.where(np.isfinite(values)).to_numpy(),
+        "raw_value": frame["raw_value"].str.slice(0, 100).to_numpy(),
+        "unit": frame["unit"].str.slice(0, 16).to_numpy(),
+        "note": frame["note"].to_numpy(),
+        "status": statuses.to_numpy(),
+    }, columns=list(OBSERVATION_COLUMNS))
 
 
-def _insert_observations(session: Session, rows: list[tuple]) -> None:
-    """Bulk insert in the driver's fastest way: COPY on PostgreSQL, executemany elsewhere.
+def _insert_observations(session: Session, submission_id: int, frame: pd.DataFrame, statuses: pd.Series) -> None:
+    """Bulk insert in chunks, the driver's fastest way: COPY on PostgreSQL, executemany elsewhere.
 
-    The ORM would build an object (or a dict) per row; for a million rows that is most of
-    the time spent storing.
+    The ORM would build an object per row; for a million rows that is most of the time
+    spent storing, and chunks keep memory flat.
     """
     connection = session.connection()
     names = ", ".join(OBSERVATION_COLUMNS)
-    if connection.dialect.name == "postgresql":
-        with connection.connection.driver_connection.cursor() as cursor:
-            with cursor.copy(f"COPY observations ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return
+    postgres = connection.dialect.name == "postgresql"
     placeholders = ", ".join("?" if connection.dialect.paramstyle == "qmark" else "%s" for _ in OBSERVATION_COLUMNS)
-    connection.exec_driver_sql(f"INSERT INTO observations ({names}) VALUES ({placeholders})", rows)
+    for start in range(0, len(frame), CHUNK_ROWS):
+        chunk = _observation_chunk(submission_id, frame.iloc[start:start + CHUNK_ROWS],
+                                   statuses.iloc[start:start + CHUNK_ROWS])
+        if postgres:
+            # CSV: an unquoted empty field is NULL; texts here are never empty strings.
+            text = chunk.to_csv(index=False, header=False, na_rep="")
+            with connection.connection.driver_connection.cursor() as cursor:
+                with cursor.copy(f"COPY observations ({names}) FROM STDIN (FORMAT csv)") as copy:
+                    copy.write(text)
+        else:
+            rows = list(chunk.astype(object).where(chunk.notna(), None).itertuples(index=False, name=None))
+            connection.exec_driver_sql(f"INSERT INTO observations ({names}) VALUES ({placeholders})", rows)
 
 
 def store_submission(engine: Engine, *, plan_id: str, year: int, economy: str, file_name: str, checksum: str,
@@ -143,7 +147,7 @@ def store_submission(engine: Engine, *, plan_id: str, year: int, economy: str, f
             if previous is not None:
                 previous.status, previous.superseded_by_id = "superseded", submission.id
                 superseded = previous.version
-            _insert_observations(session, _observation_tuples(submission.id, frame, statuses))
+            _insert_observations(session, submission.id, frame, statuses)
         session.add(ValidationResultRow(submission_id=submission.id, suite_name=SUITE_NAME, success=success,
                                         evaluated_at=now, statistics=statistics, problems=problems,
                                         data_docs_path=data_docs))

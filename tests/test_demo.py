@@ -6,32 +6,62 @@ import json
 import os
 import subprocess
 import sys
-from collections import Counter
+from collections import defaultdict
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from smewg.calendar import load_calendar
+
 pytestmark = pytest.mark.prefect
+STEPS = ["T-30", "T-14", "T-7", "T-1", "T+1", "T+7", "T+14"]
 
 
-def test_demo_simulates_every_cycle_into_the_outbox_and_says_where_things_are(smewg_home):
+def _smewg(*args: str, env: dict) -> str:
+    return subprocess.run([sys.executable, "-m", "smewg", *args], capture_output=True, text=True, env=env,
+                          check=True, timeout=600).stdout
+
+
+def test_demo_runs_every_cycle_end_to_end_and_says_where_things_are(smewg_home):
     env = {**os.environ, "SMEWG_HOME": str(smewg_home)}
     env.pop("PREFECT_API_URL", None)  # the demo starts its own temporary server
-    demo = subprocess.run([sys.executable, "-m", "smewg", "demo"], capture_output=True, text=True, env=env, timeout=600)
+    demo = subprocess.run([sys.executable, "-m", "smewg", "demo"], capture_output=True, text=True, env=env, timeout=900)
     assert demo.returncode == 0, demo.stderr[-3000:]
-    demo_home = smewg_home / "demo"
-    assert f"sqlite:///{demo_home}/smewg.db" in demo.stdout
+    home = smewg_home / "demo"
+    assert f"sqlite:///{home}/smewg.db" in demo.stdout
     assert "5 priority areas, 14 objectives, 45 indicators, 6 general indicators" in demo.stdout
-    for year in range(2021, 2025):
-        assert (demo_home / "schedule" / f"cycle-{year}.yaml").exists()
+    assert str(home / "outputs" / "data_docs") in demo.stdout
 
-    outbox = subprocess.run([sys.executable, "-m", "smewg", "outbox", "--json"], capture_output=True, text=True,
-                            env={**env, "SMEWG_HOME": str(demo_home)}, check=True)
-    rows = json.loads(outbox.stdout)
-    per_year_kind = Counter((r["year"], r["kind"]) for r in rows)
+    env = {**env, "SMEWG_HOME": str(home), "SMEWG_SCHEDULE_DIR": str(home / "schedule")}
+    outbox = json.loads(_smewg("outbox", "--json", env=env))
+    assert {r["status"] for r in outbox} == {"pending"}  # no Slack token: everything waits in the outbox
+    zone = ZoneInfo("Asia/Singapore")
     for year in range(2021, 2025):
-        # Nobody submits yet: 21 economies x 4 reminder steps and x 3 escalation steps.
-        assert per_year_kind[(year, "reminder")] == 84
-        assert per_year_kind[(year, "escalation")] == 63
-    assert {r["status"] for r in rows} == {"pending"}  # no Slack token: everything waits in the outbox
-    midterm = [r for r in rows if r["dedupe_key"].endswith(":review-midterm")]
+        assert len(list((home / "outputs" / "templates" / str(year)).glob("*.xlsx"))) == 21
+        versions = json.loads(_smewg("submissions", "--year", str(year), "--json", env=env))
+        assert versions and all(v["data_docs"] and os.path.exists(v["data_docs"]) for v in versions if v["status"] != "rejected")
+        first_arrival = {}
+        for v in versions:
+            if v["status"] == "rejected":
+                continue  # a rejected file does not stop the reminders
+            arrived = datetime.fromisoformat(v["received_at"]).astimezone(zone).date()
+            first_arrival[v["economy"]] = min(arrived, first_arrival.get(v["economy"], arrived))
+
+        steps = defaultdict(list)
+        for row in outbox:
+            if row["year"] == year and row["kind"] in ("reminder", "escalation"):
+                steps[row["economy"]].append(row["dedupe_key"].rsplit(":", 1)[1])
+        calendar = load_calendar(home / "schedule" / f"cycle-{year}.yaml")
+        silent = [code for code in steps if code not in first_arrival]
+        assert len(silent) == 2  # the generator's two economies that never submit
+        for code in silent:
+            assert steps[code] == STEPS
+        for code, arrived in first_arrival.items():
+            dates = {s.name: s.date for s in calendar.steps_for(code)}
+            # Every step due before the data arrived was sent, none after.
+            assert steps.get(code, []) == [name for name in STEPS if dates[name] < arrived]
+        acknowledgements = [r for r in outbox if r["year"] == year and r["kind"] == "acknowledgement"]
+        assert len(acknowledgements) == len(versions)
+    midterm = [r for r in outbox if r["dedupe_key"].endswith(":review-midterm")]
     assert len(midterm) == 1 and midterm[0]["year"] == 2022
