@@ -112,7 +112,9 @@ def _insert_observations(session: Session, submission_id: int, frame: pd.DataFra
                 with cursor.copy(f"COPY observations ({names}) FROM STDIN (FORMAT csv)") as copy:
                     copy.write(text)
         else:
-            rows = list(chunk.astype(object).where(chunk.notna(), None).itertuples(index=False, name=None))
+            columns = [chunk[name].tolist() for name in OBSERVATION_COLUMNS]
+            columns[4] = [None if v != v else v for v in columns[4]]  # NaN -> NULL
+            rows = list(zip(*columns))
             connection.exec_driver_sql(f"INSERT INTO observations ({names}) VALUES ({placeholders})", rows)
 
 

@@ -205,3 +205,27 @@ def test_validation_results_and_data_docs_are_kept_for_every_version(store):
     engine.dispose()
     html = open(docs, encoding="utf-8").read()
     assert "expect_column_values_to_be_in_set" in html or "values must belong to this set" in html
+
+
+def test_submissions_json_lists_every_version_newest_first(store):
+    import json
+
+    from typer.testing import CliRunner
+
+    from smewg.cli import app
+
+    bad = h.valid_rows()
+    bad[0][4] = "-1"
+    h.write_csv(h.inbox() / "KOR.csv", bad)
+    h.write_csv(h.inbox() / "KOR-fixed.csv", h.valid_rows(), received=datetime(2022, 4, 9, tzinfo=UTC))
+    h.write_csv(h.inbox("AUS") / "AUS.csv", h.valid_rows("AUS"))
+    collect_all(h.context(), AS_OF)
+    result = CliRunner().invoke(app, ["submissions", "--year", "2022", "--json"])
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [(r["economy"], r["version"], r["status"]) for r in rows] == [
+        ("AUS", 1, "accepted"), ("KOR", 2, "accepted"), ("KOR", 1, "superseded")]
+    assert {"economy", "version", "status", "file", "checksum", "received_at", "rows_accepted", "rows_quarantined",
+            "rows_flagged", "problems"} <= set(rows[0])
+    assert rows[2]["problems"][0] == {"row": 2, "field": "value", "severity": "error",
+                                      "message": "-1 is negative; figures are 0 or more"}
