@@ -220,16 +220,17 @@ def parse_submission(path: Path, *, economy: str, year: int, registry: EconomyRe
     value_text = frame["value"].copy()
     # Only cells that are not plain numbers need a closer look (a handful in real files).
     odd = (value_text != "") & ~value_text.str.match(PLAIN_NUMBER.pattern, na=False)
+    numeric = ~odd & (value_text != "")
     already = {(p["row"], p["field"]) for p in problems}
     for index in frame.index[odd]:
         text, message = normalise_number(value_text.at[index], kind_of_row.at[index])
         value_text.at[index] = text
+        numeric.at[index] = message is None
         row = int(frame.at[index, "row"])
         if message and (row, "value") not in already:
             problems.append({"row": row, "field": "value", "severity": "error", "message": message})
     frame["value_text"] = value_text.replace("", None)
-    frame["value"] = pd.to_numeric(frame["value_text"].where(frame["value_text"].str.match(PLAIN_NUMBER.pattern, na=False)),
-                                   errors="coerce")
+    frame["value"] = pd.to_numeric(value_text.where(numeric), errors="coerce")
     columns = ["row", "economy", "year", "indicator", "breakdown", "raw_value", "value_text", "value", "unit", "note"]
     return ParsedSubmission(frame[columns].reset_index(drop=True), file_format, problems)
 
