@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from config import DEFAULT_PLAN_FILE, ECONOMIES_FILE, SLACK_FILE
+from config import DEFAULT_PLAN_FILE, ECONOMIES_FILE, FX_FILE, SLACK_FILE
 from schedule import SCHEDULE_DIR
 
 
@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     schedule_dir: Path = SCHEDULE_DIR
     """Where the cycle calendars (``cycle-YYYY.yaml``) live."""
     slack_file: Path = SLACK_FILE
+    fx_file: Path = FX_FILE
+    """Yearly FX table used to convert amounts to USD in the rollup."""
     slack_token: SecretStr | None = None
     slack_token_block: str | None = None
     """Name of a Prefect Secret block holding the token, used when SMEWG_SLACK_TOKEN is unset."""
@@ -50,6 +52,10 @@ class Settings(BaseSettings):
     @property
     def outputs_dir(self) -> Path:
         return self.home / "outputs"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.outputs_dir / "exports"
 
     @property
     def data_docs_dir(self) -> Path:

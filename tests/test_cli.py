@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from config import DEFAULT_PLAN_FILE
 from smewg.cli import app
+from smewg.store import head_revision
 
 runner = CliRunner()
 
@@ -84,10 +85,10 @@ def test_economies_resolve_unknown_names_the_nearest_on_stderr(smewg_home):
 
 def test_init_twice_reports_no_change_the_second_time(smewg_home):
     first = json.loads(run("init", "--json").stdout)
-    assert first["migrated_from"] is None and first["revision"] == "0001"
+    assert first["migrated_from"] is None and first["revision"] == head_revision()
     assert first["catalogue"]["inserted"]["indicators"] == 51
     second = json.loads(run("init", "--json").stdout)
-    assert second["migrated_from"] == "0001"
+    assert second["migrated_from"] == head_revision()
     assert second["catalogue"] == {"inserted": {}, "updated": {}, "not_in_file": [], "changed": False}
     assert (smewg_home / "smewg.db").exists()
 

@@ -14,6 +14,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
 from flows.prepare_store import prepare_store
+from smewg.store import head_revision
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.prefect
@@ -23,12 +24,12 @@ def test_prepare_store_runs_tracked_and_is_idempotent(prefect_api, smewg_home):
     first = prepare_store(return_state=True)
     assert first.is_completed()
     result = first.result()
-    assert result["migration"] == {"from": None, "to": "0001"}
+    assert result["migration"] == {"from": None, "to": head_revision()}
     assert result["catalogue"]["inserted"]["indicators"] == 51
 
     second = prepare_store(return_state=True)
     assert second.result()["catalogue"]["changed"] is False
-    assert second.result()["migration"] == {"from": "0001", "to": "0001"}
+    assert second.result()["migration"] == {"from": head_revision(), "to": head_revision()}
     flow_run_ids = [first.state_details.flow_run_id, second.state_details.flow_run_id]
 
     with get_client(sync_client=True) as client:

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from config import DEFAULT_PLAN_FILE
@@ -21,6 +21,7 @@ from smewg.store.models import (
     ObjectiveRow,
     ObservationRow,
     PlanRow,
+    RollupSnapshotRow,
     SubmissionRow,
 )
 from tasks.catalogue import load_catalogue_into_store
@@ -55,6 +56,33 @@ def test_migrations_build_exactly_the_modelled_schema(engine):
     tables = set(inspect(engine).get_table_names())
     assert {"plans", "economies", "cycles", "submissions", "observations", "validation_results",
             "notifications", "rollup_snapshots", "rollup_figures", "review_versions"} <= tables
+
+
+def test_upgrading_a_populated_store_from_the_first_revision_keeps_its_rows(database_url):
+    engine = create_store_engine(database_url)
+    try:
+        upgrade(engine, "0001")
+        load_catalogue_into_store(get_settings(), now=NOW)
+        with engine.begin() as connection:
+            cycle = connection.execute(text("INSERT INTO cycles (plan_id, year, created_at) "
+                                            "VALUES ('smewg-2021-2024', 2022, :now) RETURNING id"), {"now": NOW}).scalar()
+            connection.execute(text("INSERT INTO rollup_snapshots (cycle_id, inputs_key, submission_ids, as_of, created_at) "
+                                    "VALUES (:cycle, 'k', '[]', '2022-07-15', :now)"), {"cycle": cycle, "now": NOW})
+        before = {name: rows for name, rows in _dump_raw(engine).items() if name != "rollup_snapshots"}
+        upgrade(engine)
+        assert current_revision(engine) == head_revision()
+        with session_scope(engine) as session:
+            snapshot = session.scalar(select(RollupSnapshotRow))
+            assert (snapshot.inputs_key, snapshot.details) == ("k", {})
+        assert {name: rows for name, rows in _dump_raw(engine).items() if name != "rollup_snapshots"} == before
+    finally:
+        engine.dispose()
+
+
+def _dump_raw(engine) -> dict[str, list[tuple]]:
+    with engine.connect() as connection:
+        return {name: sorted(tuple(map(str, row)) for row in connection.execute(text(f"SELECT * FROM {name}")))
+                for name in ("plans", "economies", "indicators", "cycles")}
 
 
 def test_upgrading_an_up_to_date_store_changes_nothing(engine):

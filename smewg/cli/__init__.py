@@ -15,6 +15,7 @@ from smewg.catalogue import PlanError
 from smewg.cli import economies, plan, schedule
 from smewg.cli.collection import collect, simulate, submissions, templates
 from smewg.cli.demo import demo
+from smewg.cli.rollup import export, rollup, status
 from smewg.cli.outbox import outbox
 from smewg.cli.remind import remind
 from smewg.cli.output import print_error
@@ -35,6 +36,9 @@ app.command("templates")(templates)
 app.command("simulate")(simulate)
 app.command("collect")(collect)
 app.command("submissions")(submissions)
+app.command("rollup")(rollup)
+app.command("export")(export)
+app.command("status")(status)
 app.add_typer(plan.app, name="plan")
 app.add_typer(schedule.app, name="schedule")
 app.add_typer(economies.app, name="economies")

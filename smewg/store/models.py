@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -277,6 +278,8 @@ class RollupSnapshotRow(Base):
     submission_ids: Mapped[list]
     as_of: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime]
+    details: Mapped[dict] = mapped_column(default=dict, server_default=text("'{}'"))
+    """FX rates used, amounts not converted, cycle analytics, versions used per year."""
 
 
 class RollupFigureRow(Base):

@@ -1,0 +1,92 @@
+"""``smewg rollup``, ``smewg export`` and ``smewg status``."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from smewg.cli.output import console, emit_json, fail
+from smewg.cli.remind import AsOfOption, parse_as_of
+from smewg.settings import get_settings
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+YearOption = Annotated[int, typer.Option(help="The cycle's reference year.")]
+
+
+def rollup(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
+    """Roll the cycle's KPIs up into a snapshot and export it (a tracked Prefect run)."""
+    from flows.rollup import rollup_kpis
+
+    result = rollup_kpis(year=year, as_of=parse_as_of(as_of))
+    if json_output:
+        emit_json(result)
+        return
+    state = "new snapshot" if result["created"] else "inputs unchanged: existing snapshot"
+    console.print(f"KPI rollup {year}: {state} {result['snapshot_id']} from {len(result['submission_ids'])} "
+                  "submission versions", highlight=False)
+    for fmt, path in result["files"].items():
+        console.print(f"  {fmt}: {path}", highlight=False, soft_wrap=True)
+
+
+def export(
+    year: YearOption,
+    format: Annotated[str, typer.Option("--format", help="sdmx-csv, csv or xlsx.")] = "sdmx-csv",
+    out: Annotated[Path | None, typer.Option(help="File to write (default under $SMEWG_HOME/outputs/exports).")] = None,
+) -> None:
+    """Export the cycle's latest KPI snapshot (run `smewg rollup` first)."""
+    from smewg.catalogue import load_catalogue
+    from smewg.store import create_store_engine, session_scope
+    from tasks.export import FORMATS, write_export
+    from tasks.rollup import latest_snapshot, snapshot_figures
+
+    if format not in FORMATS:
+        fail(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    settings = get_settings()
+    plan = load_catalogue(settings.plan_file, settings.economies_file).plan
+    engine = create_store_engine(settings.resolved_database_url)
+    try:
+        with session_scope(engine) as session:
+            snapshot = latest_snapshot(session, plan.id, year)
+            if snapshot is None:
+                fail(f"no KPI rollup for {year} yet; run `smewg rollup --year {year}` first")
+            figures = snapshot_figures(session, snapshot.id)
+            analytics = snapshot.details.get("analytics")
+            snapshot_id = snapshot.id
+    finally:
+        engine.dispose()
+    suffix = {"sdmx-csv": "sdmx.csv", "csv": "csv", "xlsx": "xlsx"}[format]
+    out = out or settings.exports_dir / str(year) / f"smewg-kpi-{year}-s{snapshot_id}.{suffix}"
+    write_export(figures, plan, format, out, analytics)
+    console.print(f"Wrote {out} (snapshot {snapshot_id})", highlight=False, soft_wrap=True)
+
+
+def status(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
+    """One table of the cycle: who submitted, who is late, quarantined rows, reminders; milestones."""
+    from tasks.status import cycle_status
+
+    document = cycle_status(get_settings(), year, parse_as_of(as_of))
+    if json_output:
+        emit_json(document)
+        return
+    table = Table(title=f"SMEWG cycle {year} as of {document['as_of']}: {document['summary']}")
+    for column in ("economy", "deadline", "submitted", "version", "late", "quarantined", "reminders"):
+        table.add_column(column)
+    for e in document["economies"]:
+        late = "[red]late[/]" if e["late"] else ""
+        table.add_row(e["economy"], e["deadline"], (e["received_at"] or "")[:10] or "[yellow]no[/]",
+                      str(e["version"] or ""), late, str(e["quarantined_rows"]), str(e["reminders_sent"]))
+    console.print(table)
+    milestones = Table(title="Milestones")
+    milestones.add_column("date")
+    milestones.add_column("milestone")
+    milestones.add_column("state")
+    colour = {"done": "green", "overdue": "red", "upcoming": "dim", "passed": "dim"}
+    for m in document["milestones"]:
+        milestones.add_row(m["date"], m["name"], f"[{colour[m['state']]}]{m['state']}[/]")
+    console.print(milestones)
+    if document["failed_runs"]:
+        console.print(f"[red]{document['failed_runs']} failed flow runs alerted this cycle[/] (smewg outbox --kind failure)")

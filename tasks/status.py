@@ -1,0 +1,60 @@
+"""The status of a cycle on a given day, from the store only (no Prefect): for `smewg status`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from smewg.cycle import load_cycle_context
+from smewg.settings import Settings
+from smewg.store import create_store_engine, session_scope
+from smewg.store.models import CycleRow, NotificationRow, ReviewVersionRow, RollupSnapshotRow
+from tasks.rollup import used_submissions
+
+
+def cycle_status(settings: Settings, year: int, as_of: date) -> dict[str, Any]:
+    context = load_cycle_context(settings, year)
+    plan = context.catalogue.plan
+    engine = create_store_engine(settings.resolved_database_url)
+    try:
+        with session_scope(engine) as session:
+            end = context.end_of_day(as_of)
+            used = used_submissions(session, plan.id, year, end)
+            reminders = dict(session.execute(
+                select(NotificationRow.economy_code, func.count()).where(
+                    NotificationRow.kind.in_(("reminder", "escalation")), NotificationRow.cycle_year == year,
+                    NotificationRow.created_at < end).group_by(NotificationRow.economy_code)).all())
+            failed = session.scalar(select(func.count()).where(NotificationRow.kind == "failure",
+                                                               NotificationRow.created_at < end)) or 0
+            cycle = session.scalar(select(CycleRow).where(CycleRow.plan_id == plan.id, CycleRow.year == year))
+            rolled_up = cycle is not None and session.scalar(select(func.count()).where(
+                RollupSnapshotRow.cycle_id == cycle.id, RollupSnapshotRow.as_of <= as_of)) > 0
+            reviews = set(session.scalars(select(ReviewVersionRow.kind).where(ReviewVersionRow.plan_id == plan.id)))
+    finally:
+        engine.dispose()
+    zone = end.tzinfo
+    economies = []
+    for economy in context.catalogue.participating():
+        deadline = context.calendar.deadline_for(economy.code)
+        submission = used.get(economy.code)
+        received = submission.received_at.astimezone(zone).date() if submission else None
+        late = (received > deadline) if received else as_of > deadline
+        economies.append({"economy": economy.code, "name": economy.name, "deadline": deadline.isoformat(),
+                          "submitted": submission is not None, "version": submission.version if submission else None,
+                          "received_at": submission.received_at.isoformat() if submission else None, "late": late,
+                          "quarantined_rows": submission.rows_quarantined if submission else 0,
+                          "reminders_sent": int(reminders.get(economy.code, 0))})
+    done_checks = {"KPI rollup": rolled_up, **{r.name: r.kind in reviews for r in context.calendar.reviews}}
+    milestones = []
+    for milestone in context.calendar.milestones():
+        if milestone.name in done_checks:
+            state = "done" if done_checks[milestone.name] else ("overdue" if milestone.date < as_of else "upcoming")
+        else:
+            state = "passed" if milestone.date <= as_of else "upcoming"
+        milestones.append({"name": milestone.name, "date": milestone.date.isoformat(), "state": state})
+    submitted = sum(e["submitted"] for e in economies)
+    late = sum(e["late"] for e in economies)
+    return {"year": year, "as_of": as_of.isoformat(), "economies": economies, "milestones": milestones,
+            "failed_runs": int(failed), "summary": f"{submitted} of {len(economies)} submitted, {late} late"}
