@@ -134,14 +134,17 @@ def compute_figures(plan: Plan, year: int, data: pd.DataFrame, fx: FxTable) -> t
                 missing = rows[rows["comparable"].isna()]
                 unconverted += [{"economy": r.economy, "indicator": indicator.id, "breakdown": breakdown,
                                  "year": int(r.year), "unit": r.unit} for r in missing.itertuples()]
-                rows = rows[rows["comparable"].notna()]
             else:
                 rows["comparable"] = rows["value"]
+            reported = rows[rows["year"] == year]
+            for row in reported.itertuples():
+                figures.append(_figure(indicator.id, breakdown, year, "VALUE", row.value, row.unit, [row.economy]))
+            figures.append(_figure(indicator.id, breakdown, year, "N_REPORTING", len(reported), "economies",
+                                   list(reported["economy"])))
+            # Aggregates only from comparable values: an amount without an FX rate is listed, not added.
+            rows = rows[rows["comparable"].notna()]
             current = rows[rows["year"] == year]
             economies = sorted(current["economy"])
-            for row in current.itertuples():
-                figures.append(_figure(indicator.id, breakdown, year, "VALUE", row.value, row.unit, [row.economy]))
-            figures.append(_figure(indicator.id, breakdown, year, "N_REPORTING", len(economies), "economies", economies))
             answered_no_data = sorted(no_data[(no_data["indicator"] == indicator.id) & (no_data["breakdown"] == breakdown)
                                               & (no_data["year"] == year)]["economy"])
             figures.append(_figure(indicator.id, breakdown, year, "N_NO_DATA", len(answered_no_data), "economies",

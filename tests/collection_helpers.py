@@ -30,7 +30,7 @@ def prepare(home: Path, monkeypatch) -> None:
     monkeypatch.setenv("SMEWG_SCHEDULE_DIR", str(schedule))
     settings = get_settings()
     catalogue = load_catalogue(settings.plan_file, settings.economies_file)
-    for year in (2021, 2022):
+    for year in catalogue.plan.period.years:
         (schedule / f"cycle-{year}.yaml").write_text(dump_calendar(template_calendar(year, catalogue.plan)))
     migrate_store(settings)
     load_catalogue_into_store(settings)

@@ -1,0 +1,262 @@
+"""The KPI rollup checked against figures computed here, independently, from the raw rows.
+
+The data set spans 2021-2023 with gaps, "no data" answers, amounts in several local
+currencies (one without an FX rate), a late submitter, an economy that stops reporting,
+a corrected file, a quarantined row and a rejected file. The expected figures are
+computed in this file from the rows as written (plain Python, the FX file read directly)
+and compared with every figure of the snapshot.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+import yaml
+
+from config import FX_FILE
+from smewg.settings import get_settings
+from smewg.store import create_store_engine, session_scope
+from tasks.collect import collect_all
+from tasks.export import neutralise, write_export
+from smewg.store.models import RollupSnapshotRow
+from tasks.rollup import rollup, snapshot_figures
+from tests import collection_helpers as h
+
+ECONOMIES = {"AUS": "AUD", "JPN": "JPY", "KOR": "KRW", "MEX": "MXN", "SGP": "SGD", "USA": "USD", "VNM": "VND", "PER": "PEN"}
+FX = yaml.safe_load(FX_FILE.read_text())["rates"]
+YEARS = (2021, 2022, 2023)
+
+
+def _rows(code: str, year: int, rng: random.Random) -> list[list]:
+    context = h.context(year)
+    rows = []
+    for indicator in context.catalogue.plan.all_indicators():
+        for breakdown in indicator.breakdowns:
+            roll = rng.random()
+            if roll < 0.15:
+                continue
+            unit = ECONOMIES[code] if indicator.kind == "amount" else indicator.kind
+            if code == "PER" and indicator.kind == "amount" and breakdown == "total":
+                unit = "EUR" if indicator.id == "2.1.2" else ("CHF" if indicator.id == "4.1.1" else unit)
+            if roll < 0.25:
+                rows.append([code, year, indicator.id, breakdown, "", unit, "not collected"])
+                continue
+            if indicator.kind == "percent":
+                value = round(rng.uniform(1, 99), 1)
+            elif indicator.kind == "amount":
+                value = float(rng.randint(1, 10**6)) * 1000
+            else:
+                value = float(rng.randint(0, 500) if breakdown != "total" else rng.randint(500, 5000))
+            rows.append([code, year, indicator.id, breakdown, value, unit, ""])
+    return rows
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    """Writes and collects the raw files once for the module; yields the rows each economy's used version holds."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        home = tmp_path_factory.mktemp("rollup") / "home"
+        for name in [n for n in os.environ if n.startswith("SMEWG_") and n != "SMEWG_TEST_POSTGRES_URL"]:
+            monkeypatch.delenv(name)
+        monkeypatch.setenv("SMEWG_HOME", str(home))
+        yield _build(home, monkeypatch)
+
+
+def _build(smewg_home, monkeypatch):
+    h.prepare(smewg_home, monkeypatch)
+    used: dict[int, dict[str, list[list]]] = {}
+    for year in YEARS:
+        used[year] = {}
+        for code in ECONOMIES:
+            if year == 2022 and code == "VNM":
+                continue  # stops reporting for a year: out of the balanced panels
+            rng = random.Random(f"{code}-{year}")
+            rows = _rows(code, year, rng)
+            late = code == "MEX" and year == 2022
+            received = datetime(year, 6, 20, 2, 0, tzinfo=UTC) if late else datetime(year, 4, 4, 2, 0, tzinfo=UTC)
+            if year == 2022 and code == "KOR":  # first version wrong, corrected two weeks later
+                wrong = [list(r) for r in rows]
+                for r in wrong:
+                    if r[4] != "":
+                        r[4] = float(r[4]) * 3 if r[5] != "percent" else 1.0
+                h.write_csv(h.inbox(code, year) / "KOR-v1.csv", wrong, received=received)
+                received = datetime(year, 4, 18, 2, 0, tzinfo=UTC)
+            if year == 2023 and code == "KOR":
+                rows[0][4] = -5.0  # quarantined: never in a figure
+            h.write_csv(h.inbox(code, year) / f"{code}-{year}.csv", rows, received=received)
+            if year == 2023 and code == "AUS":  # a later file that is rejected whole: the earlier one stays in use
+                h.write_csv(h.inbox(code, year) / "AUS-broken.csv", [["AUS", 2023, "1.1.1", "total", 1]],
+                            header=("economy", "year", "indicator", "breakdown", "value"),
+                            received=datetime(year, 5, 1, 2, 0, tzinfo=UTC))
+            used[year][code] = [r for r in rows if not (year == 2023 and code == "KOR" and r is rows[0])]
+        collect_all(h.context(year), date(year, 12, 31))
+    return used
+
+
+def _expected(used: dict[int, dict[str, list[list]]], year: int) -> dict[tuple, float]:
+    """Every figure of the cycle year, computed from the raw rows."""
+    def values(y: int) -> dict[tuple[str, str], dict[str, tuple[float, str]]]:
+        found: dict[tuple[str, str], dict[str, tuple[float, str]]] = {}
+        for code, rows in used.get(y, {}).items():
+            for _, _, indicator, breakdown, value, unit, _ in rows:
+                if value != "":
+                    found.setdefault((indicator, breakdown), {})[code] = (float(value), unit)
+        return found
+
+    def usd(value: float, unit: str, rate_year: int) -> float | None:
+        rate = FX[rate_year].get(unit)
+        return None if rate is None else value / rate
+
+    now, previous, baseline = values(year), values(year - 1), values(2021)
+    kinds = {i.id: i.kind for i in h.context(year).catalogue.plan.all_indicators()}
+    expected = {}
+    for (indicator, breakdown), by_economy in now.items():
+        kind = kinds[indicator]
+        key = (indicator, breakdown)
+        expected[(*key, "N_REPORTING", "APEC")] = len(by_economy)
+        for code, (value, _) in by_economy.items():
+            expected[(*key, "VALUE", code)] = value
+        if kind == "percent":
+            expected[(*key, "MEAN", "APEC")] = statistics.fmean(v for v, _ in by_economy.values())
+            expected[(*key, "MEDIAN", "APEC")] = statistics.median(v for v, _ in by_economy.values())
+        elif kind == "count":
+            expected[(*key, "SUM", "APEC")] = sum(v for v, _ in by_economy.values())
+        else:
+            converted = [usd(v, u, year) for v, u in by_economy.values()]
+            expected[(*key, "SUM", "APEC")] = sum(c for c in converted if c is not None)
+        for statistic, other in (("CHANGE_PREV", previous), ("CHANGE_BASELINE", baseline)):
+            if year == 2021 or (statistic == "CHANGE_PREV" and year - 1 < 2021):
+                continue
+            before = other.get(key, {})
+            if kind == "amount":
+                a = {c: usd(v, u, year) for c, (v, u) in by_economy.items()}
+                b = {c: usd(v, u, year) for c, (v, u) in before.items()}
+                a, b = {c: v for c, v in a.items() if v is not None}, {c: v for c, v in b.items() if v is not None}
+            else:
+                a = {c: v for c, (v, _) in by_economy.items()}
+                b = {c: v for c, (v, _) in before.items()}
+            panel = sorted(set(a) & set(b))
+            if not panel:
+                continue
+            if kind == "percent":
+                expected[(*key, statistic, "APEC")] = statistics.fmean(a[c] for c in panel) - statistics.fmean(b[c] for c in panel)
+            elif sum(b[c] for c in panel):
+                expected[(*key, statistic, "APEC")] = (sum(a[c] for c in panel) / sum(b[c] for c in panel) - 1) * 100
+    return expected
+
+
+def _snapshot(year: int, as_of: date | None = None) -> tuple[pd.DataFrame, dict]:
+    """Roll the year up (as of its last day by default) and read that snapshot back."""
+    as_of = as_of or date(year, 12, 31)
+    result = rollup(h.context(year), as_of, now=datetime(year, 12, 31, tzinfo=UTC))
+    engine = create_store_engine(get_settings().resolved_database_url)
+    try:
+        with session_scope(engine) as session:
+            snapshot = session.get(RollupSnapshotRow, result.snapshot_id)
+            return snapshot_figures(session, snapshot.id), snapshot.details
+    finally:
+        engine.dispose()
+
+
+def _actual(figures: pd.DataFrame) -> dict[tuple, float]:
+    wanted = figures[figures["statistic"].isin(["VALUE", "N_REPORTING", "SUM", "MEAN", "MEDIAN", "CHANGE_PREV",
+                                                "CHANGE_BASELINE"])]
+    wanted = wanted[~((wanted["statistic"] == "N_REPORTING") & (wanted["value"] == 0))]
+    wanted = wanted[wanted["value"].notna()]
+    return {(r.indicator, r.breakdown, r.statistic, r.economies[0] if r.statistic == "VALUE" else "APEC"): r.value
+            for r in wanted.itertuples()}
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_every_rollup_figure_matches_an_independent_computation(dataset, year):
+    figures, details = _snapshot(year)
+    expected = _expected(dataset, year)
+    actual = _actual(figures)
+    assert set(actual) == set(expected)
+    for key, value in expected.items():
+        assert actual[key] == pytest.approx(value, rel=1e-9, abs=1e-9), key
+
+
+def test_percents_are_never_summed_and_unconvertible_amounts_never_added(dataset):
+    figures, details = _snapshot(2022)
+    kinds = {i.id: i.kind for i in h.context().catalogue.plan.all_indicators()}
+    sums = figures[figures["statistic"] == "SUM"]
+    assert not [i for i in sums["indicator"] if kinds.get(i) == "percent"]
+    assert set(sums.loc[sums["indicator"].map(kinds) == "amount", "unit"]) == {"USD"}
+    assert {"economy": "PER", "indicator": "4.1.1", "breakdown": "total", "year": 2022, "unit": "CHF"} in details["not_converted"] \
+        or not any(r[2] == "4.1.1" and r[3] == "total" and r[4] != "" for r in dataset[2022]["PER"])
+    assert details["fx_rates_used"]["KRW"] == FX[2022]["KRW"]
+
+
+def test_the_rollup_uses_the_corrected_version_and_a_rerun_makes_no_new_snapshot(dataset):
+    first = rollup(h.context(2022), date(2022, 12, 31), now=datetime(2022, 12, 31, tzinfo=UTC))
+    again = rollup(h.context(2022), date(2022, 12, 31), now=datetime(2023, 1, 2, tzinfo=UTC))
+    assert (again.snapshot_id, again.created) == (first.snapshot_id, False)
+    _, details = _snapshot(2022)
+    assert details["submissions"]["2022"]["KOR"] == 2
+    analytics = {e["economy"]: e for e in details["analytics"]["per_economy"]}
+    assert analytics["KOR"]["correction_rounds"] == 1 and analytics["MEX"]["on_time"] is False
+    assert analytics["VNM"]["submitted"] is False
+    assert details["analytics"]["overall"]["response_rate"] == pytest.approx(7 / 21 * 100)
+    # As it stood before the correction arrived, the rollup used version 1.
+    early = rollup(h.context(2022), date(2022, 4, 10), now=datetime(2022, 4, 10, tzinfo=UTC))
+    assert early.created and early.snapshot_id != first.snapshot_id
+
+
+def test_sdmx_csv_parses_back_and_matches_the_rollup(dataset, tmp_path):
+    figures, _ = _snapshot(2023)
+    plan = h.context(2023).catalogue.plan
+    out = write_export(figures, plan, "sdmx-csv", tmp_path / "kpi.sdmx.csv")
+    parsed = pd.read_csv(out)
+    assert list(parsed.columns) == ["DATAFLOW", "FREQ", "REF_AREA", "INDICATOR", "BREAKDOWN", "STATISTIC", "TIME_PERIOD",
+                                    "OBS_VALUE", "UNIT_MEASURE"]
+    assert set(parsed["STATISTIC"]) == {"VALUE", "N_REPORTING", "SUM", "MEAN", "MEDIAN"}
+    assert set(parsed["TIME_PERIOD"]) == {2023} and set(parsed["FREQ"]) == {"A"}
+    table = figures[figures["statistic"].isin(["VALUE", "N_REPORTING", "SUM", "MEAN", "MEDIAN"])]
+    expected = {(r.indicator, r.breakdown.upper(), r.statistic, r.economies[0] if r.statistic == "VALUE" else "APEC"):
+                r.value for r in table.itertuples()}
+    read = {(r.INDICATOR, r.BREAKDOWN, r.STATISTIC, r.REF_AREA): r.OBS_VALUE for r in parsed.itertuples()}
+    assert read.keys() == expected.keys()
+    for key, value in expected.items():
+        assert read[key] == pytest.approx(value, nan_ok=True), key
+    kor = parsed[(parsed["REF_AREA"] == "KOR") & (parsed["INDICATOR"] == "4.1.2")]
+    assert set(kor["UNIT_MEASURE"]) <= {"KRW"}  # economies' amounts stay in their own currency
+    sums = parsed[(parsed["STATISTIC"] == "SUM") & (parsed["INDICATOR"] == "4.1.2")]
+    assert set(sums["UNIT_MEASURE"]) == {"USD"}
+
+
+def test_csv_and_xlsx_hold_the_same_figures(dataset, tmp_path):
+    from openpyxl import load_workbook
+
+    figures, details = _snapshot(2022)
+    plan = h.context().catalogue.plan
+    csv = pd.read_csv(write_export(figures, plan, "csv", tmp_path / "kpi.csv"))
+    workbook = load_workbook(write_export(figures, plan, "xlsx", tmp_path / "kpi.xlsx", details["analytics"]))
+    assert workbook.sheetnames[:5] == [s for s in workbook.sheetnames if s.startswith("P")][:5]
+    assert "General indicators" in workbook.sheetnames and "Cycle analytics" in workbook.sheetnames
+    xlsx_rows = sum(workbook[s].max_row - 1 for s in workbook.sheetnames if s != "Cycle analytics")
+    assert xlsx_rows == len(csv) == len(figures)
+    sheet = workbook[[s for s in workbook.sheetnames if s.startswith("P2")][0]]
+    header = [c.value for c in sheet[1]]
+    first = dict(zip(header, [c.value for c in sheet[2]]))
+    match = csv[(csv["indicator"] == first["indicator"]) & (csv["statistic"] == first["statistic"])
+                & (csv["ref_area"] == first["ref_area"]) & (csv["breakdown"] == first["breakdown"])]
+    assert match["value"].iloc[0] == pytest.approx(first["value"])
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd"])
+def test_exported_text_cannot_run_as_a_formula(text, tmp_path):
+    assert neutralise(text) == "'" + text
+    assert neutralise("Hong Kong, China") == "Hong Kong, China" and neutralise(-2.5) == -2.5
+    figures = pd.DataFrame([{"indicator": "1.1.1", "breakdown": "total", "year": 2022, "statistic": "VALUE",
+                             "value": 1.0, "unit": text, "economies": ["KOR"]}])
+    from smewg.catalogue import load_plan
+    from config import DEFAULT_PLAN_FILE
+
+    out = write_export(figures, load_plan(DEFAULT_PLAN_FILE), "csv", tmp_path / "x.csv")
+    assert pd.read_csv(out)["unit"].iloc[0] == "'" + text
