@@ -183,14 +183,23 @@ def test_every_rollup_figure_matches_an_independent_computation(dataset, year):
 
 
 def test_percents_are_never_summed_and_unconvertible_amounts_never_added(dataset):
-    figures, details = _snapshot(2022)
     kinds = {i.id: i.kind for i in h.context().catalogue.plan.all_indicators()}
-    sums = figures[figures["statistic"] == "SUM"]
-    assert not [i for i in sums["indicator"] if kinds.get(i) == "percent"]
-    assert set(sums.loc[sums["indicator"].map(kinds) == "amount", "unit"]) == {"USD"}
-    assert {"economy": "PER", "indicator": "4.1.1", "breakdown": "total", "year": 2022, "unit": "CHF"} in details["not_converted"] \
-        or not any(r[2] == "4.1.1" and r[3] == "total" and r[4] != "" for r in dataset[2022]["PER"])
-    assert details["fx_rates_used"]["KRW"] == FX[2022]["KRW"]
+    chf_rows = 0
+    for year in YEARS:
+        figures, details = _snapshot(year)
+        sums = figures[figures["statistic"] == "SUM"]
+        assert not [i for i in sums["indicator"] if kinds.get(i) == "percent"]
+        assert set(sums.loc[sums["indicator"].map(kinds) == "amount", "unit"]) == {"USD"}
+        chf = [r for r in dataset[year]["PER"] if r[5] == "CHF" and r[4] != ""]
+        assert [(c["economy"], c["indicator"], c["unit"]) for c in details["not_converted"] if c["year"] == year] == \
+            [("PER", r[2], "CHF") for r in chf]
+        for row in chf:  # reported, counted as reporting, but not in the sum
+            n = figures[(figures["indicator"] == row[2]) & (figures["breakdown"] == "total")]
+            assert "PER" in n.loc[n["statistic"] == "N_REPORTING", "economies"].iloc[0]
+            assert "PER" not in n.loc[n["statistic"] == "SUM", "economies"].iloc[0]
+        chf_rows += len(chf)
+        assert details["fx_rates_used"]["KRW"] == FX[year]["KRW"]
+    assert chf_rows >= 1, "the data set must contain an amount without an FX rate"
 
 
 def test_the_rollup_uses_the_corrected_version_and_a_rerun_makes_no_new_snapshot(dataset):
