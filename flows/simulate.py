@@ -1,8 +1,9 @@
 """Flow ``simulate-cycle``: play a cycle forward on the days where something happens.
 
 Used by ``smewg demo`` and for backfills: on each day a file arrived in the inbox it
-collects it (as ``collect-submissions`` does), and on each action day of the calendar it
-runs the tasks of ``send-reminders`` and ``watch-deadlines``; then it delivers the outbox.
+collects it (as ``collect-submissions`` does); on the calendar's rollup date it rolls the
+KPIs up and exports them (as ``rollup-kpis`` does); on each action day it runs the tasks
+of ``send-reminders`` and ``watch-deadlines``; then it delivers the outbox.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from prefect.artifacts import create_table_artifact
 from flows.hooks import FAILURE_HOOKS
 from smewg.cycle import load_cycle_context
 from smewg.settings import get_settings
+from flows.rollup import export_snapshot_task
 from tasks.collect import collect_arrivals_task, ensure_cycle, inbox_for
+from tasks.rollup import rollup_task
 from tasks.deadlines import queue_deadline_alerts_task
 from tasks.reminders import queue_reminders_task
 from tasks.slack import deliver_outbox_task
@@ -31,9 +34,13 @@ def simulate_cycle(year: int, until: date | None = None) -> dict:
     files, _ = inbox_for(context, until or date(year + 1, 12, 31))
     arrival_days = {f.received_at.astimezone(ZoneInfo(context.calendar.timezone)).date()
                     for economy_files in files.values() for f in economy_files}
-    timeline = []
-    for day in sorted(d for d in action_days | arrival_days if until is None or d <= until):
+    rollup_day = context.calendar.rollup
+    timeline, rolled_up = [], None
+    for day in sorted(d for d in action_days | arrival_days | {rollup_day} if until is None or d <= until):
         collected = collect_arrivals_task(year, day) if day in arrival_days else []
+        if day == rollup_day:
+            snapshot = rollup_task(year, day)
+            rolled_up = {**snapshot, "files": export_snapshot_task(year, snapshot["snapshot_id"])["files"]}
         reminders, deadlines = [], {"escalations": [], "alerts": []}
         if day in action_days:
             reminders = queue_reminders_task(year, day)
@@ -43,4 +50,4 @@ def simulate_cycle(year: int, until: date | None = None) -> dict:
     delivery = deliver_outbox_task()
     create_table_artifact(key=f"simulated-cycle-{year}", table=timeline,
                           description=f"Messages queued on each action day of the {year} cycle")
-    return {"year": year, "days": timeline, "delivery": delivery}
+    return {"year": year, "days": timeline, "delivery": delivery, "rollup": rolled_up}

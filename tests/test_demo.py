@@ -10,6 +10,7 @@ from collections import defaultdict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 
 from smewg.calendar import load_calendar
@@ -63,5 +64,11 @@ def test_demo_runs_every_cycle_end_to_end_and_says_where_things_are(smewg_home):
             assert steps.get(code, []) == [name for name in STEPS if dates[name] < arrived]
         acknowledgements = [r for r in outbox if r["year"] == year and r["kind"] == "acknowledgement"]
         assert len(acknowledgements) == len(versions)
+        exports = list((home / "outputs" / "exports" / str(year)).glob("*.sdmx.csv"))
+        assert len(exports) == 1
+        sdmx = pd.read_csv(exports[0])
+        assert set(sdmx["TIME_PERIOD"]) == {year} and (sdmx["REF_AREA"] == "APEC").any()
+    # The rollup ran on its date in every cycle, so it was never reported overdue.
+    assert not [r for r in outbox if r["dedupe_key"].endswith(":rollup")]
     midterm = [r for r in outbox if r["dedupe_key"].endswith(":review-midterm")]
     assert len(midterm) == 1 and midterm[0]["year"] == 2022

@@ -269,3 +269,27 @@ def test_exported_text_cannot_run_as_a_formula(text, tmp_path):
 
     out = write_export(figures, load_plan(DEFAULT_PLAN_FILE), "csv", tmp_path / "x.csv")
     assert pd.read_csv(out)["unit"].iloc[0] == "'" + text
+
+
+def test_status_shows_who_submitted_who_is_late_and_the_milestones(dataset):
+    import json
+
+    from typer.testing import CliRunner
+
+    from smewg.cli import app
+
+    _snapshot(2022, date(2022, 7, 15))  # the rollup made on its date
+    result = CliRunner().invoke(app, ["status", "--year", "2022", "--as-of", "2022-07-20", "--json"])
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    rows = {e["economy"]: e for e in document["economies"]}
+    assert len(rows) == 21
+    assert rows["KOR"]["version"] == 2 and rows["KOR"]["late"] is False
+    assert rows["MEX"]["late"] is True and rows["MEX"]["submitted"] is True  # arrived 20 June
+    assert rows["VNM"]["submitted"] is False and rows["VNM"]["late"] is True
+    assert document["summary"] == "7 of 21 submitted, 15 late"
+    states = {m["name"]: m["state"] for m in document["milestones"]}
+    assert states["KPI rollup"] == "done" and states["call for data"] == "passed"
+    assert states["Second SMEWG meeting"] == "upcoming"
+    early = json.loads(CliRunner().invoke(app, ["status", "--year", "2022", "--as-of", "2022-03-15", "--json"]).stdout)
+    assert early["summary"] == "0 of 21 submitted, 0 late"

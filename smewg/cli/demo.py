@@ -66,14 +66,16 @@ def demo(
     from smewg.cycle import load_cycle_context
     from tasks.simulate_submissions import simulate_submissions
 
-    simulated = {}
+    simulated, rolled_up = {}, {}
     for number, year in enumerate(years, start=3):
         err_console.print(f"[bold]{number}/{steps}[/] {year}: templates (issue-templates flow), simulated submissions "
-                          "arriving over the cycle, collection, reminders and alerts (simulate-cycle flow)")
+                          "arriving over the cycle, collection, reminders and alerts (simulate-cycle flow), "
+                          "KPI rollup and exports on the rollup date")
         issue_templates(year=year)
         context = load_cycle_context(settings, year)
         simulate_submissions(settings.resolved_inbox, context.catalogue, context.calendar)
         simulated[year] = simulate_cycle(year=year)
+        rolled_up[year] = simulated[year]["rollup"]
 
     document = plan_document(plan)
     console.print(render_tree(document))
@@ -90,6 +92,11 @@ def demo(
     console.print(f"  inbox (simulated): {settings.resolved_inbox}/YYYY/<ECONOMY>/", highlight=False, soft_wrap=True)
     console.print(f"  validation reports (GX Data Docs): {settings.data_docs_dir}/YYYY/<ECONOMY>/", highlight=False, soft_wrap=True)
     console.print(f"  submissions:       SMEWG_HOME={demo_home} smewg submissions --year YYYY", highlight=False, soft_wrap=True)
+    for year, result in rolled_up.items():
+        console.print(f"  KPI rollup {year}:   snapshot {result['snapshot_id']}: " + ", ".join(result["files"].values()),
+                      highlight=False, soft_wrap=True)
+    console.print(f"  cycle status:      SMEWG_HOME={demo_home} SMEWG_SCHEDULE_DIR={settings.schedule_dir} "
+                  f"smewg status --year {years[-1]} --as-of {years[-1]}-12-31", highlight=False, soft_wrap=True)
     console.print(f"  Prefect state:     {os.environ['PREFECT_HOME']}", highlight=False, soft_wrap=True)
 
 
