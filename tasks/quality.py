@@ -62,7 +62,7 @@ def suite_parameters(plan: Plan, year: int) -> dict[str, Any]:
     from expectations.custom import register_plan
 
     register_plan(plan)
-    kind_units = [f"count|count", "percent|percent", *(f"amount|{code}" for code in sorted(currency_codes()))]
+    kind_units = ["count|count", "percent|percent", *(f"amount|{code}" for code in sorted(currency_codes()))]
     return {
         "indicator_ids": [i.id for i in plan.all_indicators()],
         "plan_id": plan.id,

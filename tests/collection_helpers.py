@@ -14,7 +14,7 @@ from smewg.calendar import dump_calendar, template_calendar
 from smewg.catalogue import load_catalogue
 from smewg.cycle import load_cycle_context
 from smewg.settings import get_settings
-from smewg.store import create_store_engine, session_scope
+from smewg.store import create_store_engine, store_session
 from smewg.store.models import Base, SubmissionRow
 from smewg.submission_format import CSV_COLUMNS
 from tasks.catalogue import load_catalogue_into_store
@@ -87,12 +87,8 @@ def dump_store() -> dict[str, list[tuple]]:
 
 
 def submissions() -> list[SubmissionRow]:
-    engine = create_store_engine(get_settings().resolved_database_url)
-    try:
-        with session_scope(engine) as session:
-            return list(session.scalars(select(SubmissionRow).order_by(SubmissionRow.id)))
-    finally:
-        engine.dispose()
+    with store_session(get_settings().resolved_database_url) as session:
+        return list(session.scalars(select(SubmissionRow).order_by(SubmissionRow.id)))
 
 
 def write_yaml(path: Path, data) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from smewg.settings import get_settings
 from smewg.store import create_store_engine, session_scope
-from smewg.store.models import ObservationRow, SubmissionRow, ValidationResultRow
+from smewg.store.models import ObservationRow, ValidationResultRow
 from smewg.submission_format import CSV_COLUMNS, DATA_SHEET, META_SHEET, TEMPLATE_COLUMNS
 from tasks.collect import collect_all
 from tasks.parse import normalise_number

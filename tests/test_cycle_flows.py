@@ -21,7 +21,7 @@ from flows.deadlines import watch_deadlines
 from flows.hooks import alert_secretariat
 from flows.reminders import send_reminders
 from smewg.settings import get_settings
-from smewg.store import create_store_engine, session_scope
+from smewg.store import store_session
 from smewg.store.models import NotificationRow
 from tasks.catalogue import load_catalogue_into_store
 from tasks.store import migrate_store
@@ -54,12 +54,8 @@ def slack(smewg_home, monkeypatch):
 
 
 def _outbox() -> list[NotificationRow]:
-    engine = create_store_engine(get_settings().resolved_database_url)
-    try:
-        with session_scope(engine) as session:
-            return list(session.scalars(select(NotificationRow).order_by(NotificationRow.id)))
-    finally:
-        engine.dispose()
+    with store_session(get_settings().resolved_database_url) as session:
+        return list(session.scalars(select(NotificationRow).order_by(NotificationRow.id)))
 
 
 def test_send_reminders_flow_delivers_each_reminder_once(prefect_api, slack):

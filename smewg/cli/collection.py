@@ -75,17 +75,13 @@ def collect(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption 
 def submissions(year: YearOption, json_output: JsonOption = False) -> None:
     """Every submission version of a cycle: status, rows accepted/quarantined/flagged."""
     from smewg.catalogue import load_catalogue
-    from smewg.store import create_store_engine, session_scope
+    from smewg.store import store_session
     from tasks.submissions import list_submissions
 
     settings = get_settings()
     plan = load_catalogue(settings.plan_file, settings.economies_file).plan
-    engine = create_store_engine(settings.resolved_database_url)
-    try:
-        with session_scope(engine) as session:
-            rows = list_submissions(session, plan.id, year)
-    finally:
-        engine.dispose()
+    with store_session(settings.resolved_database_url) as session:
+        rows = list_submissions(session, plan.id, year)
     if json_output:
         emit_json(rows)
         return

@@ -101,37 +101,29 @@ def demo(
 
 
 def _submissions_table(settings, plan_id: str, years: list[int]) -> Table:
-    from smewg.store import create_store_engine, session_scope
+    from smewg.store import store_session
     from tasks.submissions import list_submissions
 
     table = Table(title="Submissions per simulated cycle")
     for column in ("cycle", "economies", "files", "corrections", "rejected", "rows accepted", "quarantined", "flagged"):
         table.add_column(column, justify="right")
-    engine = create_store_engine(settings.resolved_database_url)
-    try:
-        with session_scope(engine) as session:
-            for year in years:
-                rows = list_submissions(session, plan_id, year)
-                current = [r for r in rows if r["status"] == "accepted"]
-                table.add_row(str(year), str(len({r["economy"] for r in rows})), str(len(rows)),
-                              str(sum(1 for r in rows if r["version"] > 1)), str(sum(1 for r in rows if r["status"] == "rejected")),
-                              str(sum(r["rows_accepted"] for r in current)), str(sum(r["rows_quarantined"] for r in current)),
-                              str(sum(r["rows_flagged"] for r in current)))
-    finally:
-        engine.dispose()
+    with store_session(settings.resolved_database_url) as session:
+        for year in years:
+            rows = list_submissions(session, plan_id, year)
+            current = [r for r in rows if r["status"] == "accepted"]
+            table.add_row(str(year), str(len({r["economy"] for r in rows})), str(len(rows)),
+                          str(sum(1 for r in rows if r["version"] > 1)), str(sum(1 for r in rows if r["status"] == "rejected")),
+                          str(sum(r["rows_accepted"] for r in current)), str(sum(r["rows_quarantined"] for r in current)),
+                          str(sum(r["rows_flagged"] for r in current)))
     return table
 
 
 def _outbox_table(settings, years: list[int]) -> Table:
-    from smewg.store import create_store_engine, session_scope
+    from smewg.store import store_session
     from tasks.outbox import list_notifications
 
-    engine = create_store_engine(settings.resolved_database_url)
-    try:
-        with session_scope(engine) as session:
-            counts = Counter((row.cycle_year, row.kind, row.status) for row in list_notifications(session))
-    finally:
-        engine.dispose()
+    with store_session(settings.resolved_database_url) as session:
+        counts = Counter((row.cycle_year, row.kind, row.status) for row in list_notifications(session))
     kinds = ("reminder", "escalation", "missed_deadline", "acknowledgement")
     table = Table(title="Notifications per simulated cycle (all waiting in the local outbox)")
     table.add_column("cycle")

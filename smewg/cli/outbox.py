@@ -9,7 +9,7 @@ from rich.table import Table
 
 from smewg.cli.output import console, emit_json
 from smewg.settings import get_settings
-from smewg.store import create_store_engine, session_scope
+from smewg.store import store_session
 
 
 def outbox(
@@ -21,12 +21,8 @@ def outbox(
     """List the notification outbox (with no Slack token, messages wait here)."""
     from tasks.outbox import list_notifications, notification_json
 
-    engine = create_store_engine(get_settings().resolved_database_url)
-    try:
-        with session_scope(engine) as session:
-            rows = [notification_json(r) for r in list_notifications(session, status=status, kind=kind, year=year)]
-    finally:
-        engine.dispose()
+    with store_session(get_settings().resolved_database_url) as session:
+        rows = [notification_json(r) for r in list_notifications(session, status=status, kind=kind, year=year)]
     if json_output:
         emit_json(rows)
         return

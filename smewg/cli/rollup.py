@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -39,7 +38,7 @@ def export(
 ) -> None:
     """Export the cycle's latest KPI snapshot (run `smewg rollup` first)."""
     from smewg.catalogue import load_catalogue
-    from smewg.store import create_store_engine, session_scope
+    from smewg.store import store_session
     from tasks.export import FORMATS, write_export
     from tasks.rollup import latest_snapshot, snapshot_figures
 
@@ -47,17 +46,13 @@ def export(
         fail(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
     settings = get_settings()
     plan = load_catalogue(settings.plan_file, settings.economies_file).plan
-    engine = create_store_engine(settings.resolved_database_url)
-    try:
-        with session_scope(engine) as session:
-            snapshot = latest_snapshot(session, plan.id, year)
-            if snapshot is None:
-                fail(f"no KPI rollup for {year} yet; run `smewg rollup --year {year}` first")
-            figures = snapshot_figures(session, snapshot.id)
-            analytics = snapshot.details.get("analytics")
-            snapshot_id = snapshot.id
-    finally:
-        engine.dispose()
+    with store_session(settings.resolved_database_url) as session:
+        snapshot = latest_snapshot(session, plan.id, year)
+        if snapshot is None:
+            fail(f"no KPI rollup for {year} yet; run `smewg rollup --year {year}` first")
+        figures = snapshot_figures(session, snapshot.id)
+        analytics = snapshot.details.get("analytics")
+        snapshot_id = snapshot.id
     suffix = {"sdmx-csv": "sdmx.csv", "csv": "csv", "xlsx": "xlsx"}[format]
     out = out or settings.exports_dir / str(year) / f"smewg-kpi-{year}-s{snapshot_id}.{suffix}"
     write_export(figures, plan, format, out, analytics)

@@ -75,3 +75,14 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory.begin() as session:
         yield session
+
+
+@contextmanager
+def store_session(url: str) -> Iterator[Session]:
+    """A transaction on a short-lived engine, for commands and tasks that touch the store once."""
+    engine = create_store_engine(url)
+    try:
+        with session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
