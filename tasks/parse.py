@@ -60,6 +60,13 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+def _stripped(column: pd.Series) -> pd.Series:
+    """Surrounding spaces removed, once per distinct value (codes and units repeat a lot)."""
+    codes, uniques = pd.factorize(column.astype(str))
+    stripped = pd.Index(uniques).str.strip()
+    return pd.Series(np.asarray(stripped, dtype=object)[codes] if len(codes) else [], index=column.index, dtype="str")
+
+
 def normalise_number(text: str, kind: str | None) -> tuple[str, str | None]:
     """(text to check as a number, problem message or None) for one value cell."""
     text = text.strip().replace("\u00a0", " ")
@@ -196,7 +203,7 @@ def parse_submission(path: Path, *, economy: str, year: int, registry: EconomyRe
         raise SubmissionRejected(f"{path.name}: files of type '{suffix or '(none)'}' are not accepted; send .xlsx or .csv")
 
     for column in CSV_COLUMNS:
-        frame[column] = frame[column].astype(str).str.strip()
+        frame[column] = _stripped(frame[column]) if column != "value" else frame[column].astype(str)
     frame = frame[(frame[list(CSV_COLUMNS)] != "").any(axis=1)]
     if frame.empty:
         raise SubmissionRejected(f"{path.name} has a header but no data rows")

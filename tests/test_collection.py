@@ -180,6 +180,7 @@ def test_previous_year_values_drive_the_tenfold_warning(store):
 @pytest.mark.parametrize(("text", "kind", "expected"), [
     ("1,234", "count", "1234"), ("1,234,567", "amount", "1234567"), ("1,234.5", "amount", "1234.5"),
     ("1 234 567", "count", "1234567"), ("12%", "percent", "12"), ("12.5 %", "percent", "12.5"), ("0.5", "percent", "0.5"),
+    ("  42 ", "count", "42"),
 ])
 def test_numbers_written_with_separators_are_normalised_when_certain(text, kind, expected):
     assert normalise_number(text, kind) == (expected, None)
