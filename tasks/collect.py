@@ -55,7 +55,10 @@ def process_file(engine: Engine, context: CycleContext, item: InboxFile, *, logg
 
     previous = previous_year_values(engine, plan.id, context.year, item.economy)
     validation = validate(parsed.frame, plan, context.year, parse_problems=parsed.problems, previous=previous)
-    write_data_docs(validation.result, docs_path)
+    stats = validation.statistics
+    write_data_docs(validation.result, docs_path, heading=(
+        f"{item.path.name}: {item.economy}, cycle {context.year}, received {item.received_at:%Y-%m-%d %H:%M} UTC; "
+        f"{stats['rows_accepted']} rows accepted ({stats['rows_flagged']} flagged), {stats['rows_quarantined']} quarantined"))
     outcome = store_submission(engine, **common, frame=parsed.frame, statuses=validation.statuses,
                                problems=validation.problems, success=validation.success,
                                statistics=validation.statistics, data_docs=str(docs_path))

@@ -163,14 +163,30 @@ def validate(frame: pd.DataFrame, plan: Plan, year: int, *, parse_problems: list
                       statistics, result)
 
 
-def write_data_docs(result, path: Path) -> Path:
-    """Render one validation as a GX Data Docs page (the same renderer GX sites use)."""
+OFFLINE_STYLE = """<style>
+body { font-family: sans-serif; margin: 1.5em; }
+table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 3px 6px; vertical-align: top; }
+.smewg-header { background: #f3f6fa; border-left: 4px solid #1f5fa8; padding: 0.6em 1em; margin-bottom: 1em; }
+</style>"""
+
+
+def write_data_docs(result, path: Path, *, heading: str = "") -> Path:
+    """Render one validation as a GX Data Docs page (the same renderer GX sites use).
+
+    GX's page loads its styles from a CDN; these machines are offline, so a small inline
+    style keeps the tables readable, and a heading says which file the page is about.
+    """
+    from html import escape
+
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         html = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))
+        html = html.replace("</head>", OFFLINE_STYLE + "</head>", 1)
+        if heading:
+            html = html.replace("<body>", f'<body><div class="smewg-header"><h1>{escape(heading)}</h1></div>', 1)
     except Exception as error:  # a rendering bug must not lose the submission
         logging.getLogger("smewg.quality").warning("Data Docs rendering failed: %s", error)
         html = f"<html><body><h1>Validation</h1><pre>{json.dumps(result.to_json_dict(), indent=2, default=str)}</pre></body></html>"
