@@ -118,3 +118,9 @@ def test_an_unreachable_database_is_one_clear_line(smewg_home):
     assert "cannot use the database" in result.stderr
     assert "pw-not-shown" not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_a_store_that_was_never_initialised_says_to_run_init(smewg_home):
+    result = _smewg("outbox", env={"SMEWG_HOME": str(smewg_home)})
+    assert result.returncode == 3
+    assert "run `smewg init` first" in result.stderr and "Traceback" not in result.stderr

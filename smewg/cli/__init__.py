@@ -54,9 +54,13 @@ def main() -> None:
         print_error(str(error))
         sys.exit(2)
     except Exception as error:  # the operator gets one line, the traceback goes to stderr too
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import OperationalError, ProgrammingError
 
-        if isinstance(error, OperationalError):
-            print_error(f"cannot use the database: {error.orig}")
+        if isinstance(error, OperationalError | ProgrammingError):
+            detail = str(error.orig)
+            if "no such table" in detail or "does not exist" in detail:
+                print_error(f"the store has no tables yet ({detail.splitlines()[0]}); run `smewg init` first")
+            else:
+                print_error(f"cannot use the database: {detail}")
             sys.exit(3)
         raise
