@@ -36,6 +36,18 @@ def prepare(home: Path, monkeypatch) -> None:
     load_catalogue_into_store(settings)
 
 
+def store_with_calendar(home: Path, monkeypatch, calendar: dict):
+    """A migrated store with the catalogue, and ``calendar`` as its only cycle calendar."""
+    schedule = home / "schedule"
+    schedule.mkdir(parents=True, exist_ok=True)
+    (schedule / f"cycle-{calendar['year']}.yaml").write_text(yaml.safe_dump(calendar))
+    monkeypatch.setenv("SMEWG_SCHEDULE_DIR", str(schedule))
+    settings = get_settings()
+    migrate_store(settings)
+    load_catalogue_into_store(settings)
+    return settings
+
+
 def context(year: int = YEAR):
     return load_cycle_context(get_settings(), year)
 

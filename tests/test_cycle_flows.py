@@ -10,7 +10,6 @@ from uuid import UUID
 
 import httpx
 import pytest
-import yaml
 from prefect import Flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
@@ -23,8 +22,7 @@ from flows.reminders import send_reminders
 from smewg.settings import get_settings
 from smewg.store import store_session
 from smewg.store.models import NotificationRow
-from tasks.catalogue import load_catalogue_into_store
-from tasks.store import migrate_store
+from tests.collection_helpers import store_with_calendar
 from tests.slack_server import FakeSlack, SlackServer
 from tests.test_reminders import CALENDAR
 
@@ -43,13 +41,7 @@ def slack(smewg_home, monkeypatch):
         monkeypatch.setenv("SMEWG_SLACK_TOKEN", TOKEN)
         monkeypatch.setenv("SMEWG_SLACK_BASE_URL", server.base_url)
         monkeypatch.setenv("SMEWG_SLACK_TIMEOUT_SECONDS", "2")
-        schedule_dir = smewg_home / "schedule"
-        schedule_dir.mkdir(parents=True)
-        (schedule_dir / "cycle-2022.yaml").write_text(yaml.safe_dump(CALENDAR))
-        monkeypatch.setenv("SMEWG_SCHEDULE_DIR", str(schedule_dir))
-        settings = get_settings()
-        migrate_store(settings)
-        load_catalogue_into_store(settings)
+        store_with_calendar(smewg_home, monkeypatch, CALENDAR)
         yield fake
 
 

@@ -9,18 +9,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import yaml
 from sqlalchemy import select
 
 from smewg.clock import now_utc
 from smewg.cycle import get_or_create_cycle, load_cycle_context
-from smewg.settings import get_settings
 from smewg.store import create_store_engine, session_scope
 from smewg.store.models import NotificationRow, ReviewVersionRow, RollupSnapshotRow, SubmissionRow
-from tasks.catalogue import load_catalogue_into_store
 from tasks.deadlines import queue_deadline_alerts
 from tasks.reminders import queue_reminders
-from tasks.store import migrate_store
+from tests.collection_helpers import store_with_calendar
 
 ALL = ["AUS", "BRN", "CAN", "CHL", "CHN", "HKG", "IDN", "JPN", "KOR", "MYS", "MEX",
        "NZL", "PNG", "PER", "PHL", "RUS", "SGP", "TWN", "THA", "USA", "VNM"]
@@ -49,13 +46,7 @@ SUBMITTED = {"AUS": date(2022, 5, 10), "SGP": date(2022, 6, 3), "KOR": date(2022
 
 @pytest.fixture
 def cycle(smewg_home, monkeypatch):
-    schedule_dir = smewg_home / "schedule"
-    schedule_dir.mkdir(parents=True)
-    (schedule_dir / "cycle-2022.yaml").write_text(yaml.safe_dump(CALENDAR))
-    monkeypatch.setenv("SMEWG_SCHEDULE_DIR", str(schedule_dir))
-    settings = get_settings()
-    migrate_store(settings)
-    load_catalogue_into_store(settings)
+    settings = store_with_calendar(smewg_home, monkeypatch, CALENDAR)
     engine = create_store_engine(settings.resolved_database_url)
     yield settings, engine
     engine.dispose()
