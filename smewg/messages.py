@@ -6,7 +6,7 @@ is escaped (``&``, ``<``, ``>``) so it can never form a link or a mention.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -36,6 +36,11 @@ class Message:
     blocks: list[dict[str, Any]] = field(default_factory=list)
     economy_code: str | None = None
     cycle_year: int | None = None
+    due_on: date | None = None
+    """The cycle day the message belongs to (the run's as_of), so backfills count it on that day."""
+
+    def on(self, day: date) -> Message:
+        return replace(self, due_on=day)
 
 
 def _blocks(header: str, body: str, context: str | None = None) -> list[dict[str, Any]]:

@@ -67,7 +67,7 @@ def queue_deadline_alerts(context: CycleContext, as_of: date, *, now: datetime) 
                     key=step_key(context, code, step), channel=context.channels.focal_point(code), economy_code=code,
                     economy_name=economy.name, year=context.year, step=step.name,
                     deadline=context.calendar.deadline_for(code), as_of=as_of)
-                if enqueue(session, message, now=now):
+                if enqueue(session, message.on(as_of), now=now):
                     escalated.append((code, economy.name, step.name))
                     queued["escalations"].append({"economy": code, "step": step.name, "channel": message.channel})
             if escalated:
@@ -75,7 +75,7 @@ def queue_deadline_alerts(context: CycleContext, as_of: date, *, now: datetime) 
                 alert = messages.missed_deadline(
                     key=f"missed_deadline:{prefix}:{as_of.isoformat()}:{codes}", channel=secretariat,
                     year=context.year, as_of=as_of, escalated=escalated, late=late_economies(session, context, as_of))
-                if enqueue(session, alert, now=now):
+                if enqueue(session, alert.on(as_of), now=now):
                     queued["alerts"].append({"what": "missed deadline", "economies": [c for c, _, _ in escalated]})
 
             for activity in context.calendar.activities:
@@ -86,13 +86,13 @@ def queue_deadline_alerts(context: CycleContext, as_of: date, *, now: datetime) 
                     year=context.year, what=f"Work-plan activity {activity.id} \"{activity.title}\"",
                     due=activity.due, as_of=as_of,
                     detail=f"Objective {activity.objective}, led by {activity.lead}, status {activity.status}.")
-                if enqueue(session, alert, now=now):
+                if enqueue(session, alert.on(as_of), now=now):
                     queued["alerts"].append({"what": f"activity {activity.id} overdue"})
 
             for part, description, due in _cycle_steps_not_done(session, context, as_of):
                 alert = messages.overdue_item(key=f"cycle_step_overdue:{prefix}:{part}", channel=secretariat,
                                               year=context.year, what=description, due=due, as_of=as_of)
-                if enqueue(session, alert, now=now):
+                if enqueue(session, alert.on(as_of), now=now):
                     queued["alerts"].append({"what": f"{part} overdue"})
     finally:
         engine.dispose()

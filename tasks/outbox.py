@@ -22,7 +22,8 @@ def enqueue(session: Session, message: Message, *, now: datetime) -> bool:
         with session.begin_nested():
             session.add(NotificationRow(
                 dedupe_key=message.dedupe_key, kind=message.kind, channel=message.channel,
-                economy_code=message.economy_code, cycle_year=message.cycle_year, text=message.text,
+                economy_code=message.economy_code, cycle_year=message.cycle_year, due_on=message.due_on,
+                text=message.text,
                 blocks=message.blocks, status="pending", attempts=0, created_at=now,
             ))
     except IntegrityError:
@@ -52,4 +53,5 @@ def notification_json(row: NotificationRow) -> dict:
     return {"id": row.id, "channel": row.channel, "economy": row.economy_code, "kind": row.kind,
             "dedupe_key": row.dedupe_key, "status": row.status, "attempts": row.attempts,
             "created_at": row.created_at.isoformat(), "delivered_at": row.delivered_at.isoformat() if row.delivered_at else None,
-            "year": row.cycle_year, "text": row.text, "last_error": row.last_error}
+            "year": row.cycle_year, "due_on": row.due_on.isoformat() if row.due_on else None, "text": row.text,
+            "last_error": row.last_error}

@@ -24,7 +24,8 @@ from tasks.outbox import enqueue, sent_keys
 
 
 def step_key(context: CycleContext, economy: str, step: Step) -> str:
-    return f"{step.kind}:{context.plan_id}:{context.year}:{economy}:{step.name}"
+    """Dated, so that an extension granted mid-cycle gives the economy its new steps."""
+    return f"{step.kind}:{context.plan_id}:{context.year}:{economy}:{step.name}:{step.date.isoformat()}"
 
 
 def step_to_send(steps: list[Step], as_of: date, already_sent: set[str], key_of) -> Step | None:
@@ -69,7 +70,7 @@ def queue_reminders(context: CycleContext, as_of: date, *, now: datetime, dry_ru
                     economy_code=code, economy_name=economy.name, year=context.year, step=step.name,
                     deadline=context.calendar.deadline_for(code), as_of=as_of,
                     template=str(context.settings.template_file(context.year, code)))
-                if dry_run or enqueue(session, message, now=now):
+                if dry_run or enqueue(session, message.on(as_of), now=now):
                     queued.append({"economy": code, "step": step.name, "date": step.date.isoformat(),
                                    "channel": message.channel, "dedupe_key": message.dedupe_key})
     finally:

@@ -197,7 +197,7 @@ def cycle_analytics(session: Session, context: CycleContext, used: dict[str, Sub
     reminders = dict(session.execute(
         select(NotificationRow.economy_code, func.count()).where(
             NotificationRow.kind == "reminder", NotificationRow.cycle_year == context.year,
-            NotificationRow.created_at < context.end_of_day(as_of))
+            NotificationRow.due_on <= as_of)
         .group_by(NotificationRow.economy_code)).all())
     per_economy = []
     for economy in context.catalogue.participating():

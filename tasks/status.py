@@ -25,7 +25,7 @@ def cycle_status(settings: Settings, year: int, as_of: date) -> dict[str, Any]:
             reminders = dict(session.execute(
                 select(NotificationRow.economy_code, func.count()).where(
                     NotificationRow.kind.in_(("reminder", "escalation")), NotificationRow.cycle_year == year,
-                    NotificationRow.created_at < end).group_by(NotificationRow.economy_code)).all())
+                    NotificationRow.due_on <= as_of).group_by(NotificationRow.economy_code)).all())
             failed = session.scalar(select(func.count()).where(NotificationRow.kind == "failure",
                                                                NotificationRow.created_at < end)) or 0
             cycle = session.scalar(select(CycleRow).where(CycleRow.plan_id == plan.id, CycleRow.year == year))

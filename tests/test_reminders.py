@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import yaml
 from sqlalchemy import select
 
 from smewg.clock import now_utc
@@ -76,7 +77,7 @@ def _steps_by_economy(rows) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for row in rows:
         if row.kind in ("reminder", "escalation"):
-            found.setdefault(row.economy_code, []).append(row.dedupe_key.rsplit(":", 1)[1])
+            found.setdefault(row.economy_code, []).append(row.dedupe_key.split(":")[4])
     return found
 
 
@@ -197,3 +198,29 @@ def test_an_extension_moves_that_economys_deadline_and_reminders(cycle):
     assert steps["BRN"] == ["T-30"]  # 31 May - 30 days, sent on catch-up
     kor = [r for r in _outbox(engine) if r.economy_code == "KOR"][0]
     assert "due 2022-06-15" in kor.text
+
+
+def test_an_extension_granted_mid_cycle_gives_the_new_steps(cycle, smewg_home):
+    settings, engine = cycle
+    for day in _days(date(2022, 5, 1), date(2022, 5, 25)):
+        _run_day(settings, day)
+    assert _steps_by_economy(_outbox(engine))["BRN"] == ["T-30", "T-14", "T-7"]
+    extended = {**CALENDAR, "extensions": {**CALENDAR["extensions"], "BRN": "2022-06-30"}}
+    (smewg_home / "schedule" / "cycle-2022.yaml").write_text(yaml.safe_dump(extended))
+    for day in _days(date(2022, 5, 26), date(2022, 7, 20)):
+        _run_day(settings, day)
+    # The old T-30..T-7 went out; the new deadline's steps (31 May onwards) follow in full.
+    assert _steps_by_economy(_outbox(engine))["BRN"] == ["T-30", "T-14", "T-7",
+                                                         "T-30", "T-14", "T-7", "T-1", "T+1", "T+7", "T+14"]
+
+
+def test_reminders_sent_are_counted_on_the_cycle_day_they_belong_to(cycle):
+    from tasks.status import cycle_status
+
+    settings, engine = cycle
+    for day in _days(date(2022, 4, 25), date(2022, 6, 2)):  # a backfill: written today, due on those days
+        _run_day(settings, day)
+    on_20_may = {e["economy"]: e["reminders_sent"] for e in cycle_status(settings, 2022, date(2022, 5, 20))["economies"]}
+    assert on_20_may["BRN"] == 2 and on_20_may["KOR"] == 1  # T-30, T-14; KOR (extended): T-30
+    on_2_june = {e["economy"]: e["reminders_sent"] for e in cycle_status(settings, 2022, date(2022, 6, 2))["economies"]}
+    assert on_2_june["BRN"] == 5  # four reminders and the T+1 escalation

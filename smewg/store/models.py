@@ -254,6 +254,8 @@ class NotificationRow(Base):
     channel: Mapped[str] = mapped_column(String(100))
     economy_code: Mapped[str | None] = mapped_column(ForeignKey("economies.code"))
     cycle_year: Mapped[int | None]
+    due_on: Mapped[date | None] = mapped_column(Date)
+    """The cycle day the message belongs to (a run's as_of), not the wall-clock day it was written."""
     text: Mapped[str] = mapped_column(Text)
     blocks: Mapped[list] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(16), default="pending")
