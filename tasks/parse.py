@@ -92,6 +92,15 @@ def normalise_number(text: str, kind: str | None) -> tuple[str, str | None]:
     return text, f"'{text}' is not a number"
 
 
+def _shown_value(cell):
+    """A cell's value as the person typed it: a number formatted as a percentage (Excel
+    stores 12.5% as 0.125) comes back as "12.5%", for the percent rules to judge."""
+    value = cell.value
+    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
+        return f"{round(value * 100, 10):g}%"
+    return value
+
+
 def _decode(raw: bytes, path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
@@ -129,7 +138,8 @@ def _read_csv(raw: bytes, path: Path) -> pd.DataFrame:
     columns = [c.strip().lower() for c in header]
     _check_columns(columns, (), path)
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
+        # Blank lines are kept so that row numbers are those a spreadsheet shows; dropped below.
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
     except pd.errors.ParserError as error:
         raise SubmissionRejected(f"{path.name} cannot be read as CSV: {error}") from None
     frame.columns = columns
@@ -155,18 +165,18 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, dict[str, str], list[dict]]:
             for row in workbook[META_SHEET].iter_rows(min_col=1, max_col=2, values_only=True):
                 if row[0] is not None:
                     meta[str(row[0])] = _cell_text(row[1])
-        rows = workbook[DATA_SHEET].iter_rows(values_only=True)
+        rows = workbook[DATA_SHEET].iter_rows()
         header = next(rows, None)
         if header is None:
             raise SubmissionRejected(f"{path.name} is empty")
-        columns = [_cell_text(c).lower() for c in header]
+        columns = [_cell_text(c.value).lower() for c in header]
         while columns and columns[-1] == "":
             columns.pop()
         _check_columns(columns, TEMPLATE_INFO_COLUMNS, path)
         records, problems = [], []
         value_index, note_index = columns.index("value"), columns.index("note")
-        for number, cells in enumerate(rows, start=2):
-            cells = list(cells[: len(columns)]) + [None] * (len(columns) - len(cells))
+        for number, row_cells in enumerate(rows, start=2):
+            cells = [_shown_value(c) for c in row_cells[: len(columns)]] + [None] * (len(columns) - len(row_cells))
             # The template pre-fills every indicator row: one left without a value or a note
             # was not answered (a missing indicator), not a row in error.
             if _cell_text(cells[value_index]) == "" and _cell_text(cells[note_index]) == "":
@@ -237,7 +247,12 @@ def parse_submission(path: Path, *, economy: str, year: int, registry: EconomyRe
         if message and (row, "value") not in already:
             problems.append({"row": row, "field": "value", "severity": "error", "message": message})
     frame["value_text"] = value_text.replace("", None)
-    frame["value"] = pd.to_numeric(value_text.where(numeric), errors="coerce")
+    values = pd.to_numeric(value_text.where(numeric), errors="coerce")
+    for index in frame.index[np.isinf(values.to_numpy(dtype="float64", na_value=np.nan))]:
+        row = int(frame.at[index, "row"])
+        problems.append({"row": row, "field": "value", "severity": "error",
+                         "message": f"'{value_text.at[index]}' is not a finite number"})
+    frame["value"] = values.where(~np.isinf(values.to_numpy(dtype="float64", na_value=np.nan)))
     columns = ["row", "economy", "year", "indicator", "breakdown", "raw_value", "value_text", "value", "unit", "note"]
     return ParsedSubmission(frame[columns].reset_index(drop=True), file_format, problems)
 

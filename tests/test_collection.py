@@ -71,7 +71,8 @@ def test_a_filled_template_round_trips_cell_by_cell(store):
             expected[number] = (cells[2].value, cells[5].value, None, cells[7].value, "not collected")
             continue
         value = {"count": float(number * 7), "percent": 12.25, "amount": 1_234_567.5 * number}[kind]
-        value = value if cells[5].value == "total" else value / 100
+        if cells[5].value != "total":
+            value = float(number) if kind == "count" else value / 100  # counts are whole
         cells[6].value = value
         if kind == "amount" and number % 2:
             cells[7].value = "USD"
@@ -201,7 +202,7 @@ def test_validation_results_and_data_docs_are_kept_for_every_version(store):
     engine = create_store_engine(get_settings().resolved_database_url)
     with session_scope(engine) as session:
         result = session.scalar(select(ValidationResultRow).where(ValidationResultRow.submission_id == outcome.submission_id))
-        assert result.success and result.statistics["evaluated_expectations"] == 14
+        assert result.success and result.statistics["evaluated_expectations"] == 15
         docs = result.data_docs_path
     engine.dispose()
     html = open(docs, encoding="utf-8").read()
@@ -230,3 +231,36 @@ def test_submissions_json_lists_every_version_newest_first(store):
             "rows_flagged", "problems"} <= set(rows[0])
     assert rows[2]["problems"][0] == {"row": 2, "field": "value", "severity": "error",
                                       "message": "-1 is negative; figures are 0 or more"}
+
+
+def test_row_numbers_are_those_a_spreadsheet_shows_despite_blank_lines(store):
+    rows = h.valid_rows()
+    path = h.write_csv(h.inbox() / "KOR.csv", rows)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(3, "")  # a blank line after the second data row
+    cells = lines[6].split(",")
+    cells[4] = "abc"
+    lines[6] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    h.stamp(path, None)
+    outcome = collect_all(h.context(), AS_OF)[0]
+    assert [(p["row"], p["message"]) for p in outcome.problems if p["severity"] == "error"] == [(7, "'abc' is not a number")]
+
+
+def test_a_percentage_typed_in_excel_is_read_as_typed(store):
+    written = write_templates(get_settings(), h.context().catalogue, 2022, ["KOR"])
+    workbook = load_workbook(written[0]["xlsx"])
+    sheet = workbook[DATA_SHEET]
+    for cells in sheet.iter_rows(min_row=2):
+        cells[6].value = 1.0
+        if (cells[2].value, cells[5].value) in {("1.4.1", "total"), ("1.1.1", "total")}:
+            cells[6].value, cells[6].number_format = 0.125, "0.0%"  # Excel stores 12.5% as 0.125
+    target = h.inbox() / "KOR.xlsx"
+    target.parent.mkdir(parents=True)
+    workbook.save(target)
+    h.stamp(target, None)
+    outcome = collect_all(h.context(), AS_OF)[0]
+    stored = {(r[1], r[2]): (r[3], r[6]) for r in _observations(outcome.submission_id)}
+    assert stored[("1.4.1", "total")] == (12.5, "accepted")  # a percent indicator: 12.5, not 0.125
+    assert stored[("1.1.1", "total")] == (None, "quarantined")  # a count formatted as a percentage: refused
+    assert any("percent sign but this indicator is a count" in p["message"] for p in outcome.problems)
