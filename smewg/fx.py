@@ -34,10 +34,6 @@ class FxTable(BaseModel):
         """Units of ``currency`` per USD in ``year``; None when the table has no such rate."""
         return self.rates.get(year, {}).get(currency.upper())
 
-    def to_usd(self, amount: float, year: int, currency: str) -> float | None:
-        rate = self.rate(year, currency)
-        return None if rate is None else amount / rate
-
 
 def load_fx(path: Path) -> FxTable:
     try:

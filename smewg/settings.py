@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     slack_timeout_seconds: int = 30
     max_submission_bytes: int = 20_000_000
     """Files larger than this are rejected unread."""
+    inbox_quiet_seconds: int = 30
+    """A file changed less than this long ago may still be being copied: it waits for the next run."""
+    public_base_url: str | None = None
+    """Where $SMEWG_HOME/outputs is published (e.g. https://intranet/smewg/); links in messages use it."""
 
     @property
     def resolved_database_url(self) -> str:
@@ -64,6 +68,21 @@ class Settings(BaseSettings):
     def template_file(self, year: int, economy_code: str) -> Path:
         """Where ``smewg templates`` puts an economy's template for a cycle."""
         return self.outputs_dir / "templates" / str(year) / f"smewg-{year}-{economy_code}.xlsx"
+
+
+def public_link(settings: Settings, path: str | Path | None) -> str | None:
+    """A link people can open for a file under the outputs folder: under ``public_base_url``
+    when the outputs are published, else the file's path on the Secretariat's server."""
+    if path is None:
+        return None
+    path = Path(path)
+    if settings.public_base_url:
+        try:
+            relative = path.resolve().relative_to(settings.outputs_dir.resolve())
+            return settings.public_base_url.rstrip("/") + "/" + relative.as_posix()
+        except ValueError:
+            pass
+    return str(path)
 
 
 def get_settings(**overrides) -> Settings:

@@ -11,6 +11,7 @@ import hashlib
 import logging
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from prefect import get_run_logger, task
 from sqlalchemy import Engine
@@ -18,10 +19,9 @@ from sqlalchemy import Engine
 from smewg import messages
 from smewg.clock import now_utc
 from smewg.cycle import CycleContext, get_or_create_cycle, load_cycle_context
-from smewg.settings import get_settings
+from smewg.settings import get_settings, public_link
 from smewg.store import create_store_engine, session_scope
 from tasks.inbox import InboxFile, scan_inbox
-from tasks.outbox import enqueue
 from tasks.parse import SubmissionRejected, parse_submission
 from tasks.quality import validate, write_data_docs
 from tasks.submissions import Outcome, already_stored, previous_year_values, store_submission
@@ -29,6 +29,16 @@ from tasks.submissions import Outcome, already_stored, previous_year_values, sto
 
 def _checksum(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def acknowledgement_for(context: CycleContext, received_on: date, outcome: Outcome) -> messages.Message:
+    economy = context.catalogue.economies.get(outcome.economy)
+    return messages.acknowledgement(
+        key=f"acknowledgement:{context.plan_id}:{context.year}:{outcome.economy}:{outcome.checksum}",
+        channel=context.channels.focal_point(outcome.economy), economy_code=outcome.economy, economy_name=economy.name,
+        year=context.year, file=outcome.file, version=outcome.version, status=outcome.status,
+        accepted=outcome.rows_accepted, quarantined=outcome.rows_quarantined, flagged=outcome.rows_flagged,
+        problems=outcome.problems, report=public_link(context.settings, outcome.data_docs)).on(received_on)
 
 
 def process_file(engine: Engine, context: CycleContext, item: InboxFile, *, logger: logging.Logger | Any) -> Outcome:
@@ -42,11 +52,15 @@ def process_file(engine: Engine, context: CycleContext, item: InboxFile, *, logg
 
     kinds = {i.id: i.kind for i in plan.all_indicators()}
     docs_path = context.settings.data_docs_dir / str(context.year) / item.economy / f"{checksum[:16]}.html"
+    received_on = item.received_at.astimezone(ZoneInfo(context.calendar.timezone)).date()
     common = dict(plan_id=plan.id, year=context.year, economy=item.economy, file_name=item.path.name,
-                  checksum=checksum, size_bytes=len(data), received_at=item.received_at, now=now_utc())
+                  checksum=checksum, size_bytes=len(data), received_at=item.received_at, now=now_utc(),
+                  acknowledgement=lambda outcome: acknowledgement_for(context, received_on, outcome))
     try:
-        parsed = parse_submission(item.path, economy=item.economy, year=context.year, registry=context.catalogue.economies,
-                                  kinds=kinds, max_bytes=context.settings.max_submission_bytes)
+        # Parsed from the bytes the checksum was taken of, not the path (it may change meanwhile).
+        parsed = parse_submission(item.path, data=data, economy=item.economy, year=context.year,
+                                  registry=context.catalogue.economies, kinds=kinds,
+                                  max_bytes=context.settings.max_submission_bytes)
     except SubmissionRejected as rejection:
         problem = {"row": rejection.row, "field": rejection.field, "severity": "error", "message": str(rejection)}
         logger.warning("%s/%s rejected: %s", item.economy, item.path.name, rejection)
@@ -67,18 +81,6 @@ def process_file(engine: Engine, context: CycleContext, item: InboxFile, *, logg
     return outcome
 
 
-def acknowledge(engine: Engine, context: CycleContext, outcome: Outcome) -> None:
-    economy = context.catalogue.economies.get(outcome.economy)
-    message = messages.acknowledgement(
-        key=f"acknowledgement:{context.plan_id}:{context.year}:{outcome.economy}:{outcome.checksum}",
-        channel=context.channels.focal_point(outcome.economy), economy_code=outcome.economy, economy_name=economy.name,
-        year=context.year, file=outcome.file, version=outcome.version, status=outcome.status,
-        accepted=outcome.rows_accepted, quarantined=outcome.rows_quarantined, flagged=outcome.rows_flagged,
-        problems=outcome.problems, report=outcome.data_docs)
-    with session_scope(engine) as session:
-        enqueue(session, message, now=now_utc())
-
-
 def collect_economy(context: CycleContext, files: list[InboxFile], *, logger=None) -> list[Outcome]:
     """Process an economy's files oldest first (so the newest ends up the accepted version)."""
     logger = logger or logging.getLogger("smewg.collect")
@@ -86,10 +88,7 @@ def collect_economy(context: CycleContext, files: list[InboxFile], *, logger=Non
     outcomes = []
     try:
         for item in files:
-            outcome = process_file(engine, context, item, logger=logger)
-            if outcome.status != "unchanged":
-                acknowledge(engine, context, outcome)
-            outcomes.append(outcome)
+            outcomes.append(process_file(engine, context, item, logger=logger))
     finally:
         engine.dispose()
     return outcomes
@@ -107,7 +106,8 @@ def ensure_cycle(context: CycleContext) -> None:
 
 def inbox_for(context: CycleContext, as_of: date):
     return scan_inbox(context.settings.resolved_inbox, context.year, list(context.catalogue.plan.economies),
-                      as_of=as_of, timezone=context.calendar.timezone)
+                      as_of=as_of, timezone=context.calendar.timezone, now=now_utc(),
+                      quiet_seconds=context.settings.inbox_quiet_seconds)
 
 
 def collect_all(context: CycleContext, as_of: date, *, logger=None) -> list[Outcome]:

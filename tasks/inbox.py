@@ -33,9 +33,13 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def scan_inbox(inbox: Path, year: int, economies: list[str], *, as_of: date,
-               timezone: str) -> tuple[dict[str, list[InboxFile]], list[str]]:
-    """Files per economy that had arrived by the end of ``as_of``, oldest first; and warnings."""
+def scan_inbox(inbox: Path, year: int, economies: list[str], *, as_of: date, timezone: str, now: datetime,
+               quiet_seconds: int = 30) -> tuple[dict[str, list[InboxFile]], list[str]]:
+    """Files per economy that had arrived by the end of ``as_of``, oldest first; and warnings.
+
+    A file changed less than ``quiet_seconds`` before ``now`` may still be being copied and
+    waits for the next run; a modification time in the future counts as ``now``.
+    """
     root = inbox / str(year)
     found: dict[str, list[InboxFile]] = {}
     warnings: list[str] = []
@@ -66,6 +70,11 @@ def scan_inbox(inbox: Path, year: int, economies: list[str], *, as_of: date,
                 warnings.append(f"{path}: sub-folders are not read; put files directly in {folder}")
                 continue
             received = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+            if (now - received).total_seconds() < quiet_seconds:
+                warnings.append(f"{path}: changed {max(0, int((now - received).total_seconds()))} s ago, may still "
+                                "be being copied; collected on the next run")
+                continue
+            received = min(received, now)
             if received.astimezone(zone).date() <= as_of:
                 files.append(InboxFile(folder.name, path, received))
         if files:

@@ -148,12 +148,12 @@ def _read_csv(raw: bytes, path: Path) -> pd.DataFrame:
     return frame
 
 
-def _read_xlsx(path: Path) -> tuple[pd.DataFrame, dict[str, str], list[dict]]:
+def _read_xlsx(data: bytes, path: Path) -> tuple[pd.DataFrame, dict[str, str], list[dict]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=False)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise SubmissionRejected(f"{path.name} cannot be opened as an Excel workbook ({error.__class__.__name__}); "
                                  "send the template as .xlsx or a CSV UTF-8 file") from None
@@ -193,17 +193,22 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, dict[str, str], list[dict]]:
 
 
 def parse_submission(path: Path, *, economy: str, year: int, registry: EconomyRegistry,
-                     kinds: dict[str, str], max_bytes: int) -> ParsedSubmission:
-    """Read ``path`` (from ``economy``'s inbox folder of cycle ``year``) into the long format."""
-    size = path.stat().st_size
+                     kinds: dict[str, str], max_bytes: int, data: bytes | None = None) -> ParsedSubmission:
+    """Read ``path`` (from ``economy``'s inbox folder of cycle ``year``) into the long format.
+
+    ``data``: the file's bytes when already read (so what is parsed is what was checksummed).
+    """
+    size = len(data) if data is not None else path.stat().st_size
     if size > max_bytes:
         raise SubmissionRejected(f"{path.name} is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
     suffix = path.suffix.lower()
     problems: list[dict] = []
+    if suffix in (".csv", ".xlsx") and data is None:
+        data = path.read_bytes()
     if suffix == ".csv":
-        frame, file_format = _read_csv(path.read_bytes(), path), "csv"
+        frame, file_format = _read_csv(data, path), "csv"
     elif suffix == ".xlsx":
-        frame, meta, problems = _read_xlsx(path)
+        frame, meta, problems = _read_xlsx(data, path)
         file_format = "xlsx"
         if meta.get("economy") and meta["economy"] != economy:
             raise SubmissionRejected(f"{path.name} is the template of {meta['economy']}, but it is in {economy}'s folder")

@@ -18,7 +18,7 @@ from smewg import messages
 from smewg.calendar import Step
 from smewg.clock import now_utc
 from smewg.cycle import CycleContext, economies_with_accepted_submission, load_cycle_context
-from smewg.settings import get_settings
+from smewg.settings import get_settings, public_link
 from smewg.store import create_store_engine, session_scope
 from tasks.outbox import enqueue, sent_keys
 
@@ -69,7 +69,7 @@ def queue_reminders(context: CycleContext, as_of: date, *, now: datetime, dry_ru
                     key=step_key(context, code, step), channel=context.channels.focal_point(code),
                     economy_code=code, economy_name=economy.name, year=context.year, step=step.name,
                     deadline=context.calendar.deadline_for(code), as_of=as_of,
-                    template=str(context.settings.template_file(context.year, code)))
+                    template=public_link(context.settings, context.settings.template_file(context.year, code)))
                 if dry_run or enqueue(session, message.on(as_of), now=now):
                     queued.append({"economy": code, "step": step.name, "date": step.date.isoformat(),
                                    "channel": message.channel, "dedupe_key": message.dedupe_key})

@@ -245,6 +245,7 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
             analytics = cycle_analytics(session, context, current, as_of, all_versions)
             key = hashlib.sha256(json.dumps({
                 "submissions": sorted(s.id for s in used), "fx": fx.checksum, "version": ROLLUP_VERSION,
+                "plan": plan.model_dump(mode="json"), "calendar": context.calendar.model_dump(mode="json"),
                 "reminders": [(e["economy"], e["reminders"]) for e in analytics["per_economy"]],
             }).encode()).hexdigest()
             existing = session.scalar(select(RollupSnapshotRow).where(
@@ -267,9 +268,10 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
 
 
 def latest_snapshot(session: Session, plan_id: str, year: int) -> RollupSnapshotRow | None:
+    """The snapshot as of the latest day (a backfill for an earlier day does not replace it)."""
     return session.scalar(select(RollupSnapshotRow).join(CycleRow, RollupSnapshotRow.cycle_id == CycleRow.id)
                           .where(CycleRow.plan_id == plan_id, CycleRow.year == year)
-                          .order_by(RollupSnapshotRow.id.desc()).limit(1))
+                          .order_by(RollupSnapshotRow.as_of.desc(), RollupSnapshotRow.id.desc()).limit(1))
 
 
 def snapshot_figures(session: Session, snapshot_id: int) -> pd.DataFrame:

@@ -8,6 +8,7 @@ new version supersedes the economy's previous accepted one, which is kept, marke
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,8 +19,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from smewg.cycle import get_or_create_cycle
+from smewg.messages import Message
 from smewg.store import session_scope
 from smewg.store.models import CycleRow, ObservationRow, SubmissionRow, ValidationResultRow
+from tasks.outbox import enqueue
 
 SUITE_NAME = "submission"
 
@@ -121,8 +124,14 @@ def _insert_observations(session: Session, submission_id: int, frame: pd.DataFra
 def store_submission(engine: Engine, *, plan_id: str, year: int, economy: str, file_name: str, checksum: str,
                      size_bytes: int, received_at: datetime, now: datetime, frame: pd.DataFrame | None,
                      statuses: pd.Series | None, problems: list[dict[str, Any]], success: bool,
-                     statistics: dict[str, Any], data_docs: str | None) -> Outcome:
-    """Store one file's outcome atomically (``frame`` None: the whole file was rejected)."""
+                     statistics: dict[str, Any], data_docs: str | None,
+                     acknowledgement: Callable[[Outcome], Message] | None = None) -> Outcome:
+    """Store one file's outcome atomically (``frame`` None: the whole file was rejected).
+
+    A file none of whose rows can be accepted is rejected too: it must not replace an
+    earlier version's data, nor stop the reminders. The acknowledgement to the economy is
+    written to the outbox in the same transaction, so it can never be lost in between.
+    """
     with session_scope(engine) as session:
         cycle = get_or_create_cycle(session, plan_id, year, now=now)
         existing = find_version(session, cycle.id, economy, checksum)
@@ -130,18 +139,24 @@ def store_submission(engine: Engine, *, plan_id: str, year: int, economy: str, f
             return Outcome(economy, file_name, checksum, "unchanged", existing.version, existing.id)
         version = (session.scalar(select(func.max(SubmissionRow.version)).where(
             SubmissionRow.cycle_id == cycle.id, SubmissionRow.economy_code == economy)) or 0) + 1
-        rejected = frame is None
         counts = {"rows_accepted": 0, "rows_quarantined": 0, "rows_flagged": 0}
-        if not rejected:
+        if frame is not None:
             counts = {"rows_accepted": int((statuses != "quarantined").sum()),
                       "rows_quarantined": int((statuses == "quarantined").sum()),
                       "rows_flagged": int((statuses == "flagged").sum())}
+        rejected = frame is None or counts["rows_accepted"] == 0
+        if frame is not None and rejected:
+            problems = [{"row": None, "field": None, "severity": "error",
+                         "message": f"{file_name}: no row could be accepted; correct the rows listed and send the file "
+                                    "again (data already accepted stays in use)"}, *problems]
         submission = SubmissionRow(cycle_id=cycle.id, economy_code=economy, version=version, file_name=file_name[:500],
                                    checksum=checksum, size_bytes=size_bytes, received_at=received_at,
                                    status="rejected" if rejected else "accepted", **counts)
         session.add(submission)
         session.flush()
         superseded = None
+        if frame is not None:
+            _insert_observations(session, submission.id, frame, statuses)
         if not rejected:
             previous = session.scalar(select(SubmissionRow).where(
                 SubmissionRow.cycle_id == cycle.id, SubmissionRow.economy_code == economy,
@@ -149,12 +164,14 @@ def store_submission(engine: Engine, *, plan_id: str, year: int, economy: str, f
             if previous is not None:
                 previous.status, previous.superseded_by_id = "superseded", submission.id
                 superseded = previous.version
-            _insert_observations(session, submission.id, frame, statuses)
         session.add(ValidationResultRow(submission_id=submission.id, suite_name=SUITE_NAME, success=success,
                                         evaluated_at=now, statistics=statistics, problems=problems,
                                         data_docs_path=data_docs))
-        return Outcome(economy, file_name, checksum, submission.status, version, submission.id, problems=problems,
-                       data_docs=data_docs, superseded=superseded, **counts)
+        outcome = Outcome(economy, file_name, checksum, submission.status, version, submission.id, problems=problems,
+                          data_docs=data_docs, superseded=superseded, **counts)
+        if acknowledgement is not None:
+            enqueue(session, acknowledgement(outcome), now=now)
+        return outcome
 
 
 def list_submissions(session: Session, plan_id: str, year: int) -> list[dict[str, Any]]:

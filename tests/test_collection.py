@@ -264,3 +264,23 @@ def test_a_percentage_typed_in_excel_is_read_as_typed(store):
     assert stored[("1.4.1", "total")] == (12.5, "accepted")  # a percent indicator: 12.5, not 0.125
     assert stored[("1.1.1", "total")] == (None, "quarantined")  # a count formatted as a percentage: refused
     assert any("percent sign but this indicator is a count" in p["message"] for p in outcome.problems)
+
+
+def test_a_file_still_being_copied_waits_for_the_next_run(store):
+    from smewg.clock import now_utc
+    from tasks.collect import inbox_for
+
+    h.write_csv(h.inbox() / "KOR.csv", h.valid_rows(), received=now_utc())
+    files, warnings = inbox_for(h.context(), AS_OF)
+    assert files == {} and any("may still be being copied" in w for w in warnings)
+
+
+def test_a_file_none_of_whose_rows_can_be_accepted_replaces_nothing(store):
+    h.write_csv(h.inbox() / "KOR.csv", h.valid_rows())
+    collect_all(h.context(), AS_OF)
+    broken = [[*row[:4], "n/a", *row[5:]] for row in h.valid_rows()]
+    h.write_csv(h.inbox() / "KOR-v2.csv", broken, received=datetime(2022, 5, 1, tzinfo=UTC))
+    outcome = [o for o in collect_all(h.context(), AS_OF) if o.status != "unchanged"][0]
+    assert (outcome.status, outcome.rows_accepted) == ("rejected", 0)
+    assert outcome.problems[0]["message"].startswith("KOR-v2.csv: no row could be accepted")
+    assert [(s.version, s.status) for s in h.submissions()] == [(1, "accepted"), (2, "rejected")]
