@@ -5,8 +5,9 @@ Delivery is at-most-once per message and never loses one:
 * each message carries its dedupe key in Slack message ``metadata``;
 * 429 (honouring ``Retry-After``), 5xx and connection errors are retried by slack-sdk's
   own handlers; what still fails stays in the outbox (status ``failed``) for the next run;
-* a read timeout leaves the outcome unknown (Slack may have posted it), so before posting
-  such a message again the channel's recent history is searched for its dedupe key;
+* a read timeout or a dropped connection leaves the outcome unknown (Slack may have posted
+  it), so before posting such a message again the channel's recent history is searched
+  for its dedupe key;
 * ``invalid_auth`` and friends stop the run with one clear log line (every other message
   would fail the same way); ``channel_not_found`` names the channel and moves on.
 
@@ -43,7 +44,7 @@ METADATA_EVENT_TYPE = "smewg_notification"
 AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
                          "missing_scope", "no_permission"})
 CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
-UNKNOWN_OUTCOME = "timeout"
+UNKNOWN_OUTCOME = "outcome unknown"
 
 
 def slack_token(settings: Settings) -> str | None:
@@ -99,15 +100,10 @@ class _ChannelIds:
     def get(self, channel: str) -> str | None:
         if not channel.startswith("#"):
             return channel
-        if self._ids is None:
-            self._ids = {}
-            cursor = None
-            while True:
-                page = self._client.conversations_list(cursor=cursor, limit=200, types="public_channel,private_channel")
-                self._ids.update({f"#{c['name']}": c["id"] for c in page["channels"]})
-                cursor = (page.get("response_metadata") or {}).get("next_cursor")
-                if not cursor:
-                    break
+        if self._ids is None:  # SlackResponse iterates over the pages itself
+            self._ids = {f"#{c['name']}": c["id"]
+                         for page in self._client.conversations_list(limit=200, types="public_channel,private_channel")
+                         for c in page["channels"]}
         return self._ids.get(channel)
 
 
@@ -117,18 +113,13 @@ def _already_posted(client: WebClient, channels: _ChannelIds, row: NotificationR
     if channel_id is None:
         return False
     oldest = f"{row.created_at.timestamp() - 60:.6f}"
-    cursor = None
-    while True:
-        page = client.conversations_history(channel=channel_id, oldest=oldest, include_all_metadata=True,
-                                            limit=200, cursor=cursor)
+    for page in client.conversations_history(channel=channel_id, oldest=oldest, include_all_metadata=True, limit=200):
         for message in page["messages"]:
             metadata = message.get("metadata") or {}
             if (metadata.get("event_type") == METADATA_EVENT_TYPE
                     and (metadata.get("event_payload") or {}).get("dedupe_key") == row.dedupe_key):
                 return True
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return False
+    return False
 
 
 def _deliver_one(client: WebClient, channels: _ChannelIds, row: NotificationRow, logger: logging.Logger) -> bool:
@@ -165,7 +156,8 @@ def _deliver_one(client: WebClient, channels: _ChannelIds, row: NotificationRow,
                        label)
         return False
     except (URLError, ConnectionError, OSError) as error:
-        row.last_error = f"cannot reach Slack: {getattr(error, 'reason', error)}"
+        # A connection dropped mid-request may have delivered the post: check before resending.
+        row.last_error = f"{UNKNOWN_OUTCOME}: cannot reach Slack: {getattr(error, 'reason', error)}"
         logger.error("Cannot reach Slack (%s); undelivered messages stay in the outbox", getattr(error, "reason", error))
         raise _StopDelivery from None
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from smewg.cycle import load_cycle_context
 from smewg.settings import Settings
 from smewg.store import create_store_engine, session_scope
-from smewg.store.models import CycleRow, NotificationRow, ReviewVersionRow, RollupSnapshotRow
+from smewg.store.models import CycleRow, NotificationRow, ReviewVersionRow, RollupSnapshotRow, SubmissionRow
 from tasks.rollup import used_submissions
 
 
@@ -22,6 +22,12 @@ def cycle_status(settings: Settings, year: int, as_of: date) -> dict[str, Any]:
         with session_scope(engine) as session:
             end = context.end_of_day(as_of)
             used = used_submissions(session, plan.id, year, end)
+            first_arrival = dict(session.execute(
+                select(SubmissionRow.economy_code, func.min(SubmissionRow.received_at))
+                .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
+                .where(CycleRow.plan_id == plan.id, CycleRow.year == year, SubmissionRow.status != "rejected",
+                       SubmissionRow.received_at < end)
+                .group_by(SubmissionRow.economy_code)).all())
             reminders = dict(session.execute(
                 select(NotificationRow.economy_code, func.count()).where(
                     NotificationRow.kind.in_(("reminder", "escalation")), NotificationRow.cycle_year == year,
@@ -39,7 +45,9 @@ def cycle_status(settings: Settings, year: int, as_of: date) -> dict[str, Any]:
     for economy in context.catalogue.participating():
         deadline = context.calendar.deadline_for(economy.code)
         submission = used.get(economy.code)
-        received = submission.received_at.astimezone(zone).date() if submission else None
+        # Late is judged by the first usable version: a correction after the deadline is not lateness.
+        first = first_arrival.get(economy.code)
+        received = first.astimezone(zone).date() if first else None
         late = (received > deadline) if received else as_of > deadline
         economies.append({"economy": economy.code, "name": economy.name, "deadline": deadline.isoformat(),
                           "submitted": submission is not None, "version": submission.version if submission else None,
