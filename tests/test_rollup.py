@@ -293,3 +293,21 @@ def test_status_shows_who_submitted_who_is_late_and_the_milestones(dataset):
     assert states["Second SMEWG meeting"] == "upcoming"
     early = json.loads(CliRunner().invoke(app, ["status", "--year", "2022", "--as-of", "2022-03-15", "--json"]).stdout)
     assert early["summary"] == "0 of 21 submitted, 0 late"
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_coverage_per_objective_and_priority_matches_the_raw_rows(dataset, year):
+    figures, _ = _snapshot(year)
+    plan = h.context(year).catalogue.plan
+    rows = [r for code_rows in dataset[year].values() for r in code_rows]
+    answered = {(r[0], r[2]) for r in rows}  # a value or a "no data" note
+    with_value = {r[2] for r in rows if r[4] != ""}
+    groups = {o.id: [i.id for i in o.indicators] for o in plan.objectives()}
+    groups |= {p.id: [i.id for o in p.objectives for i in o.indicators] for p in plan.priorities}
+    groups["G"] = [i.id for i in plan.general_indicators]
+    coverage = figures[figures["statistic"] == "COVERAGE"].set_index("indicator")["value"]
+    indicators = figures[figures["statistic"] == "INDICATORS_WITH_DATA"].set_index("indicator")["value"]
+    for group, ids in groups.items():
+        expected = len({(e, i) for e, i in answered if i in ids}) / (21 * len(ids)) * 100
+        assert coverage[group] == pytest.approx(expected), group
+        assert indicators[group] == len(with_value & set(ids)), group
