@@ -20,7 +20,7 @@ from smewg import messages
 from smewg.clock import now_utc
 from smewg.cycle import CycleContext, economies_with_accepted_submission, load_cycle_context
 from smewg.settings import get_settings
-from smewg.store import create_store_engine, session_scope
+from smewg.store import store_session
 from smewg.store.models import CycleRow, ReviewVersionRow, RollupSnapshotRow
 from tasks.outbox import enqueue
 from tasks.reminders import due_steps, step_key
@@ -54,48 +54,44 @@ def _cycle_steps_not_done(session, context: CycleContext, as_of: date) -> list[t
 
 def queue_deadline_alerts(context: CycleContext, as_of: date, *, now: datetime) -> dict[str, list[dict[str, Any]]]:
     """Write the day's escalations and Secretariat alerts to the outbox; return what was queued."""
-    engine = create_store_engine(context.settings.resolved_database_url)
     queued: dict[str, list[dict[str, Any]]] = {"escalations": [], "alerts": []}
     secretariat = context.channels.secretariat
     prefix = f"{context.plan_id}:{context.year}"
-    try:
-        with session_scope(engine) as session:
-            escalated = []
-            for code, step in due_steps(context, session, as_of, "escalation"):
-                economy = context.catalogue.economies.get(code)
-                message = messages.escalation(
-                    key=step_key(context, code, step), channel=context.channels.focal_point(code), economy_code=code,
-                    economy_name=economy.name, year=context.year, step=step.name,
-                    deadline=context.calendar.deadline_for(code), as_of=as_of)
-                if enqueue(session, message.on(as_of), now=now):
-                    escalated.append((code, economy.name, step.name))
-                    queued["escalations"].append({"economy": code, "step": step.name, "channel": message.channel})
-            if escalated:
-                codes = "-".join(code for code, _, _ in escalated)
-                alert = messages.missed_deadline(
-                    key=f"missed_deadline:{prefix}:{as_of.isoformat()}:{codes}", channel=secretariat,
-                    year=context.year, as_of=as_of, escalated=escalated, late=late_economies(session, context, as_of))
-                if enqueue(session, alert.on(as_of), now=now):
-                    queued["alerts"].append({"what": "missed deadline", "economies": [c for c, _, _ in escalated]})
+    with store_session(context.settings.resolved_database_url) as session:
+        escalated = []
+        for code, step in due_steps(context, session, as_of, "escalation"):
+            economy = context.catalogue.economies.get(code)
+            message = messages.escalation(
+                key=step_key(context, code, step), channel=context.channels.focal_point(code), economy_code=code,
+                economy_name=economy.name, year=context.year, step=step.name,
+                deadline=context.calendar.deadline_for(code), as_of=as_of)
+            if enqueue(session, message.on(as_of), now=now):
+                escalated.append((code, economy.name, step.name))
+                queued["escalations"].append({"economy": code, "step": step.name, "channel": message.channel})
+        if escalated:
+            codes = "-".join(code for code, _, _ in escalated)
+            alert = messages.missed_deadline(
+                key=f"missed_deadline:{prefix}:{as_of.isoformat()}:{codes}", channel=secretariat,
+                year=context.year, as_of=as_of, escalated=escalated, late=late_economies(session, context, as_of))
+            if enqueue(session, alert.on(as_of), now=now):
+                queued["alerts"].append({"what": "missed deadline", "economies": [c for c, _, _ in escalated]})
 
-            for activity in context.calendar.activities:
-                if activity.status in ("done", "cancelled") or activity.due >= as_of:
-                    continue
-                alert = messages.overdue_item(
-                    key=f"activity_overdue:{prefix}:{activity.id}:{activity.due.isoformat()}", channel=secretariat,
-                    year=context.year, what=f"Work-plan activity {activity.id} \"{activity.title}\"",
-                    due=activity.due, as_of=as_of,
-                    detail=f"Objective {activity.objective}, led by {activity.lead}, status {activity.status}.")
-                if enqueue(session, alert.on(as_of), now=now):
-                    queued["alerts"].append({"what": f"activity {activity.id} overdue"})
+        for activity in context.calendar.activities:
+            if activity.status in ("done", "cancelled") or activity.due >= as_of:
+                continue
+            alert = messages.overdue_item(
+                key=f"activity_overdue:{prefix}:{activity.id}:{activity.due.isoformat()}", channel=secretariat,
+                year=context.year, what=f"Work-plan activity {activity.id} \"{activity.title}\"",
+                due=activity.due, as_of=as_of,
+                detail=f"Objective {activity.objective}, led by {activity.lead}, status {activity.status}.")
+            if enqueue(session, alert.on(as_of), now=now):
+                queued["alerts"].append({"what": f"activity {activity.id} overdue"})
 
-            for part, description, due in _cycle_steps_not_done(session, context, as_of):
-                alert = messages.overdue_item(key=f"cycle_step_overdue:{prefix}:{part}", channel=secretariat,
-                                              year=context.year, what=description, due=due, as_of=as_of)
-                if enqueue(session, alert.on(as_of), now=now):
-                    queued["alerts"].append({"what": f"{part} overdue"})
-    finally:
-        engine.dispose()
+        for part, description, due in _cycle_steps_not_done(session, context, as_of):
+            alert = messages.overdue_item(key=f"cycle_step_overdue:{prefix}:{part}", channel=secretariat,
+                                          year=context.year, what=description, due=due, as_of=as_of)
+            if enqueue(session, alert.on(as_of), now=now):
+                queued["alerts"].append({"what": f"{part} overdue"})
     return queued
 
 

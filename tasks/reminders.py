@@ -19,7 +19,7 @@ from smewg.calendar import Step
 from smewg.clock import now_utc
 from smewg.cycle import CycleContext, economies_with_accepted_submission, load_cycle_context
 from smewg.settings import get_settings, public_link
-from smewg.store import create_store_engine, session_scope
+from smewg.store import store_session
 from tasks.outbox import enqueue, sent_keys
 
 
@@ -59,22 +59,18 @@ def due_steps(context: CycleContext, session, as_of: date, kind: str) -> list[tu
 
 def queue_reminders(context: CycleContext, as_of: date, *, now: datetime, dry_run: bool = False) -> list[dict[str, Any]]:
     """Write the day's reminders to the outbox; return what was (or would be) queued."""
-    engine = create_store_engine(context.settings.resolved_database_url)
     queued = []
-    try:
-        with session_scope(engine) as session:
-            for code, step in due_steps(context, session, as_of, "reminder"):
-                economy = context.catalogue.economies.get(code)
-                message = messages.reminder(
-                    key=step_key(context, code, step), channel=context.channels.focal_point(code),
-                    economy_code=code, economy_name=economy.name, year=context.year, step=step.name,
-                    deadline=context.calendar.deadline_for(code), as_of=as_of,
-                    template=public_link(context.settings, context.settings.template_file(context.year, code)))
-                if dry_run or enqueue(session, message.on(as_of), now=now):
-                    queued.append({"economy": code, "step": step.name, "date": step.date.isoformat(),
-                                   "channel": message.channel, "dedupe_key": message.dedupe_key})
-    finally:
-        engine.dispose()
+    with store_session(context.settings.resolved_database_url) as session:
+        for code, step in due_steps(context, session, as_of, "reminder"):
+            economy = context.catalogue.economies.get(code)
+            message = messages.reminder(
+                key=step_key(context, code, step), channel=context.channels.focal_point(code),
+                economy_code=code, economy_name=economy.name, year=context.year, step=step.name,
+                deadline=context.calendar.deadline_for(code), as_of=as_of,
+                template=public_link(context.settings, context.settings.template_file(context.year, code)))
+            if dry_run or enqueue(session, message.on(as_of), now=now):
+                queued.append({"economy": code, "step": step.name, "date": step.date.isoformat(),
+                               "channel": message.channel, "dedupe_key": message.dedupe_key})
     return queued
 
 

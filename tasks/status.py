@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from smewg.cycle import load_cycle_context
 from smewg.settings import Settings
-from smewg.store import create_store_engine, session_scope
+from smewg.store import store_session
 from smewg.store.models import CycleRow, NotificationRow, ReviewVersionRow, RollupSnapshotRow, SubmissionRow
 from tasks.rollup import used_submissions
 
@@ -17,29 +17,25 @@ from tasks.rollup import used_submissions
 def cycle_status(settings: Settings, year: int, as_of: date) -> dict[str, Any]:
     context = load_cycle_context(settings, year)
     plan = context.catalogue.plan
-    engine = create_store_engine(settings.resolved_database_url)
-    try:
-        with session_scope(engine) as session:
-            end = context.end_of_day(as_of)
-            used = used_submissions(session, plan.id, year, end)
-            first_arrival = dict(session.execute(
-                select(SubmissionRow.economy_code, func.min(SubmissionRow.received_at))
-                .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
-                .where(CycleRow.plan_id == plan.id, CycleRow.year == year, SubmissionRow.status != "rejected",
-                       SubmissionRow.received_at < end)
-                .group_by(SubmissionRow.economy_code)).all())
-            reminders = dict(session.execute(
-                select(NotificationRow.economy_code, func.count()).where(
-                    NotificationRow.kind.in_(("reminder", "escalation")), NotificationRow.cycle_year == year,
-                    NotificationRow.due_on <= as_of).group_by(NotificationRow.economy_code)).all())
-            failed = session.scalar(select(func.count()).where(NotificationRow.kind == "failure",
-                                                               NotificationRow.created_at < end)) or 0
-            cycle = session.scalar(select(CycleRow).where(CycleRow.plan_id == plan.id, CycleRow.year == year))
-            rolled_up = cycle is not None and session.scalar(select(func.count()).where(
-                RollupSnapshotRow.cycle_id == cycle.id, RollupSnapshotRow.as_of <= as_of)) > 0
-            reviews = set(session.scalars(select(ReviewVersionRow.kind).where(ReviewVersionRow.plan_id == plan.id)))
-    finally:
-        engine.dispose()
+    end = context.end_of_day(as_of)
+    with store_session(settings.resolved_database_url) as session:
+        used = used_submissions(session, plan.id, year, end)
+        first_arrival = dict(session.execute(
+            select(SubmissionRow.economy_code, func.min(SubmissionRow.received_at))
+            .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
+            .where(CycleRow.plan_id == plan.id, CycleRow.year == year, SubmissionRow.status != "rejected",
+                   SubmissionRow.received_at < end)
+            .group_by(SubmissionRow.economy_code)).all())
+        reminders = dict(session.execute(
+            select(NotificationRow.economy_code, func.count()).where(
+                NotificationRow.kind.in_(("reminder", "escalation")), NotificationRow.cycle_year == year,
+                NotificationRow.due_on <= as_of).group_by(NotificationRow.economy_code)).all())
+        failed = session.scalar(select(func.count()).where(NotificationRow.kind == "failure",
+                                                           NotificationRow.created_at < end)) or 0
+        cycle = session.scalar(select(CycleRow).where(CycleRow.plan_id == plan.id, CycleRow.year == year))
+        rolled_up = cycle is not None and session.scalar(select(func.count()).where(
+            RollupSnapshotRow.cycle_id == cycle.id, RollupSnapshotRow.as_of <= as_of)) > 0
+        reviews = set(session.scalars(select(ReviewVersionRow.kind).where(ReviewVersionRow.plan_id == plan.id)))
     zone = end.tzinfo
     economies = []
     for economy in context.catalogue.participating():

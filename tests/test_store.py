@@ -172,21 +172,6 @@ def _cycle_with_submission(session, checksum: str = "a" * 64) -> SubmissionRow:
     return submission
 
 
-def test_every_submission_version_is_kept_and_linked(engine):
-    load_catalogue_into_store(get_settings(), now=NOW)
-    with session_scope(engine) as session:
-        first = _cycle_with_submission(session)
-        second = SubmissionRow(cycle_id=first.cycle_id, economy_code="KOR", version=2, file_name="kor-v2.csv",
-                               checksum="b" * 64, size_bytes=130, received_at=NOW, status="accepted")
-        session.add(second)
-        session.flush()
-        first.status, first.superseded_by_id = "superseded", second.id
-    with session_scope(engine) as session:
-        rows = session.scalars(select(SubmissionRow).order_by(SubmissionRow.version)).all()
-        assert [(r.version, r.status, r.superseded_by_id) for r in rows] == [
-            (1, "superseded", rows[1].id), (2, "accepted", None)]
-
-
 def test_the_same_file_twice_for_one_economy_and_cycle_is_refused(engine):
     load_catalogue_into_store(get_settings(), now=NOW)
     with session_scope(engine) as session:
