@@ -63,6 +63,10 @@ def readable_frame(figures: pd.DataFrame, plan: Plan) -> pd.DataFrame:
         ref_area=[e[0] if s == "VALUE" else "APEC" for s, e in zip(figures["statistic"], figures["economies"])],
         economies=figures["economies"].map(lambda codes: " ".join(codes)),
     )
+    # Plan order of indicators (as computed), then the APEC figures before each economy's value, by code.
+    frame = frame.assign(_order=range(len(frame)), _value=(frame["statistic"] == "VALUE"))
+    first = frame.groupby(["indicator", "breakdown"], sort=False)["_order"].transform("min")
+    frame = frame.assign(_group=first).sort_values(["_group", "_value", "ref_area", "_order"], kind="stable")
     return frame[["year", "indicator", "name", "breakdown", "ref_area", "statistic", "value", "unit", "economies"]]
 
 

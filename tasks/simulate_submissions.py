@@ -59,7 +59,10 @@ def _figures(catalogue: Catalogue, economy: Economy, year: int) -> dict[tuple[st
     for indicator in catalogue.plan.all_indicators():
         base = _base_value(indicator, economy, base_rng)
         growth = (1 + year_rng.uniform(-0.05, 0.15)) ** (year - catalogue.plan.period.start)
-        total = base if indicator.kind == "percent" else base * growth
+        if indicator.kind == "percent":  # shares drift a few points a year
+            total = min(99.0, max(1.0, base + year_rng.uniform(-3, 3) * (year - catalogue.plan.period.start)))
+        else:
+            total = base * growth
         for breakdown in indicator.breakdowns:
             share = 1.0 if breakdown == "total" else base_rng.uniform(0.1, 0.45)
             value = total * share if indicator.kind != "percent" or breakdown == "total" else min(99.0, total * (0.6 + share))
