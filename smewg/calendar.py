@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from smewg.catalogue import Plan
+from smewg.config_files import read_yaml, validate
 
 ActivityStatus = Literal["planned", "in_progress", "done", "cancelled"]
 
@@ -189,20 +190,9 @@ def calendar_path(directory: Path, year: int) -> Path:
 
 def load_calendar(path: Path, plan: Plan | None = None) -> Calendar:
     """Read and validate a calendar file (and check it against ``plan`` when given)."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise CalendarError(f"{path}: no calendar; create it with `smewg schedule new {path.stem.removeprefix('cycle-')}`") from error
-    except yaml.YAMLError as error:
-        raise CalendarError(f"{path}: not valid YAML: {error}") from error
-    try:
-        calendar = Calendar.model_validate(raw)
-    except ValidationError as error:
-        lines = [f"{path}: the calendar is not valid:"]
-        for problem in error.errors():
-            where = ".".join(str(p) for p in problem["loc"]) or "(top level)"
-            lines.append(f"  - {where}: {problem['msg'].removeprefix('Value error, ')}")
-        raise CalendarError("\n".join(lines)) from None
+    year = path.stem.removeprefix("cycle-")
+    _, raw = read_yaml(path, CalendarError, missing=f"no calendar; create it with `smewg schedule new {year}`")
+    calendar = validate(Calendar, raw, path, CalendarError, "the calendar")
     if plan is not None:
         check_against_plan(calendar, plan, str(path))
     return calendar

@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from smewg.config_files import read_yaml, validate
 
 Kind = Literal["count", "percent", "amount"]
 KINDS: tuple[str, ...] = ("count", "percent", "amount")
@@ -186,62 +187,13 @@ class Plan(_Strict):
         return next((r for r in self.reviews if r.kind == kind), None)
 
 
-def _describe_location(raw: Any, loc: tuple[Any, ...]) -> str:
-    """Turn pydantic's ``loc`` into a path a person can follow, adding ids to list items."""
-    parts: list[str] = []
-    node = raw
-    for key in loc:
-        if isinstance(key, int):
-            label = f"[{key}]"
-            if isinstance(node, list) and key < len(node):
-                node = node[key]
-                if isinstance(node, dict) and "id" in node:
-                    label += f" (id {node['id']})"
-            else:
-                node = None
-            if parts:
-                parts[-1] += label
-            else:
-                parts.append(label)
-        else:
-            parts.append(str(key))
-            node = node.get(key) if isinstance(node, dict) else None
-    return " > ".join(parts) or "(top level)"
-
-
-def _format_validation_error(path: Path, raw: Any, error: ValidationError) -> str:
-    lines = [f"{path}: the plan file is not valid:"]
-    for problem in error.errors():
-        # Pydantic puts the model class name in "model_type" errors' loc for unions; drop noise.
-        where = _describe_location(raw, tuple(problem["loc"]))
-        message = problem["msg"].removeprefix("Value error, ")
-        if problem["type"] == "missing":
-            message = "field required"
-        elif problem["type"] == "extra_forbidden":
-            message = "unknown key (check its spelling)"
-        lines.append(f"  - {where}: {message}")
-    return "\n".join(lines)
-
-
 def load_plan(path: str | Path) -> Plan:
     """Read and validate a plan file; raise :class:`PlanError` naming the file and key."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as error:
-        raise PlanError(f"{path}: plan file not found") from error
-    except UnicodeDecodeError as error:
-        raise PlanError(f"{path}: plan file is not UTF-8 text ({error.reason} at byte {error.start})") from error
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise PlanError(f"{path}: not valid YAML: {error}") from error
+    _, raw = read_yaml(path, PlanError, missing="plan file not found")
     if not isinstance(raw, dict):
         raise PlanError(f"{path}: expected a mapping of plan keys at the top level")
-    try:
-        return Plan.model_validate(raw)
-    except ValidationError as error:
-        raise PlanError(_format_validation_error(path, raw, error)) from None
+    return validate(Plan, raw, path, PlanError, "the plan file")
 
 
 class Catalogue(BaseModel):

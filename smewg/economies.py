@@ -14,8 +14,9 @@ import unicodedata
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from smewg.config_files import read_yaml, validate
 
 
 class UnknownEconomy(LookupError):
@@ -119,23 +120,11 @@ class EconomyRegistry(BaseModel):
 def load_economies(path: str | Path) -> EconomyRegistry:
     """Read the economies file; APEC order is the order of the file."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise EconomyFileError(f"{path}: economies file not found") from error
-    except yaml.YAMLError as error:
-        raise EconomyFileError(f"{path}: not valid YAML: {error}") from error
+    _, raw = read_yaml(path, EconomyFileError, missing="economies file not found")
     if not isinstance(raw, dict) or not isinstance(raw.get("economies"), list):
         raise EconomyFileError(f"{path}: expected a top-level 'economies' list")
     entries = [
         {**entry, "order": position} if isinstance(entry, dict) else entry
         for position, entry in enumerate(raw["economies"], start=1)
     ]
-    try:
-        return EconomyRegistry.model_validate({"economies": entries})
-    except ValidationError as error:
-        problems = "\n".join(
-            f"  - {'.'.join(str(p) for p in problem['loc'])}: {problem['msg'].removeprefix('Value error, ')}"
-            for problem in error.errors()
-        )
-        raise EconomyFileError(f"{path}: the economies file is not valid:\n{problems}") from None
+    return validate(EconomyRegistry, {"economies": entries}, path, EconomyFileError, "the economies file")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from smewg.config_files import read_yaml, validate
 
 
 class FxError(ValueError):
@@ -36,16 +37,6 @@ class FxTable(BaseModel):
 
 
 def load_fx(path: Path) -> FxTable:
-    try:
-        text = path.read_text(encoding="utf-8")
-        raw = yaml.safe_load(text) or {}
-    except FileNotFoundError as error:
-        raise FxError(f"{path}: FX file not found") from error
-    except yaml.YAMLError as error:
-        raise FxError(f"{path}: not valid YAML: {error}") from error
-    try:
-        return FxTable.model_validate({**raw, "checksum": hashlib.sha256(text.encode()).hexdigest()})
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, p['loc']))}: {p['msg'].removeprefix('Value error, ')}"
-                             for p in error.errors())
-        raise FxError(f"{path}: the FX table is not valid: {problems}") from None
+    text, raw = read_yaml(path, FxError, missing="FX file not found")
+    checksum = hashlib.sha256(text.encode()).hexdigest()
+    return validate(FxTable, {**(raw or {}), "checksum": checksum}, path, FxError, "the FX table")
