@@ -11,7 +11,7 @@ from flows.hooks import FAILURE_HOOKS
 from smewg.clock import today
 from smewg.cycle import load_cycle_context
 from smewg.settings import get_settings
-from smewg.store import create_store_engine, session_scope
+from smewg.store import store_session
 from tasks.export import FORMATS, write_export
 from tasks.rollup import rollup_task, snapshot_figures
 from smewg.store.models import RollupSnapshotRow
@@ -22,13 +22,9 @@ def export_snapshot_task(year: int, snapshot_id: int) -> dict:
     """Write the snapshot's SDMX-CSV, CSV and XLSX files; return their paths and the headline tables."""
     settings = get_settings()
     context = load_cycle_context(settings, year)
-    engine = create_store_engine(settings.resolved_database_url)
-    try:
-        with session_scope(engine) as session:
-            figures = snapshot_figures(session, snapshot_id)
-            details = session.get(RollupSnapshotRow, snapshot_id).details
-    finally:
-        engine.dispose()
+    with store_session(settings.resolved_database_url) as session:
+        figures = snapshot_figures(session, snapshot_id)
+        details = session.get(RollupSnapshotRow, snapshot_id).details
     suffix = {"sdmx-csv": "sdmx.csv", "csv": "csv", "xlsx": "xlsx"}
     files = {fmt: str(write_export(figures, context.catalogue.plan, fmt,
                                    settings.exports_dir / str(year) / f"smewg-kpi-{year}-s{snapshot_id}.{suffix[fmt]}",

@@ -20,7 +20,7 @@ from smewg import messages
 from smewg.clock import now_utc
 from smewg.cycle import CycleContext, get_or_create_cycle, load_cycle_context
 from smewg.settings import get_settings, public_link
-from smewg.store import create_store_engine, session_scope
+from smewg.store import create_store_engine, store_session
 from tasks.inbox import InboxFile, scan_inbox
 from tasks.parse import SubmissionRejected, parse_submission
 from tasks.quality import validate, write_data_docs
@@ -96,12 +96,8 @@ def collect_economy(context: CycleContext, files: list[InboxFile], *, logger=Non
 
 def ensure_cycle(context: CycleContext) -> None:
     """Create the cycle's row before parallel workers need it."""
-    engine = create_store_engine(context.settings.resolved_database_url)
-    try:
-        with session_scope(engine) as session:
-            get_or_create_cycle(session, context.plan_id, context.year, now=now_utc())
-    finally:
-        engine.dispose()
+    with store_session(context.settings.resolved_database_url) as session:
+        get_or_create_cycle(session, context.plan_id, context.year, now=now_utc())
 
 
 def inbox_for(context: CycleContext, as_of: date):

@@ -85,10 +85,9 @@ def prepare(frame: pd.DataFrame, plan: Plan, previous: dict[tuple[str, str], flo
     if previous:
         keys = list(zip(data["indicator"], data["breakdown"]))
         last = pd.Series([previous.get(k, np.nan) for k in keys], index=data.index, dtype="float64")
+        # 0 -> 0 gives NaN (no change to judge); x -> 0 or 0 -> x gives inf (flagged).
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = data["value"] / last
-        data["change_ratio"] = ratio.replace([np.nan], None).where(~((data["value"] == 0) & (last == 0)))
-        data["change_ratio"] = data["change_ratio"].astype("float64")
+            data["change_ratio"] = data["value"] / last
     else:
         data["change_ratio"] = np.nan
     return data
