@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test install clean-var
+.PHONY: demo test test-fast lint install clean-var
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "smewg-cycle needs Python >= 3.11; set PYTHON=/path/to/python3.11")'
@@ -25,8 +25,18 @@ install: $(VENV)/.installed
 demo: install
 	$(BIN)/smewg demo
 
-test: install
+lint: install
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check smewg flows tasks tests bench
+	$(BIN)/ruff format --check smewg flows tasks tests bench
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest
+
+# Everything but the slow end-to-end demo test.
+test-fast: lint
+	$(BIN)/python -m pytest -m "not slow"
 
 clean-var:
 	rm -rf var

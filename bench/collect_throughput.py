@@ -31,13 +31,13 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from config import ECONOMIES_FILE  # noqa: E402
-from smewg.catalogue import Plan  # noqa: E402
-from smewg.economies import load_economies  # noqa: E402
-from smewg.store import create_store_engine, upgrade  # noqa: E402
-from tasks.parse import PLAIN_NUMBER, parse_submission  # noqa: E402
-from tasks.quality import prepare, suite_parameters, validate  # noqa: E402
-from tasks.submissions import store_submission  # noqa: E402
+from smewg.core.catalogue import Plan
+from smewg.core.economies import load_economies
+from smewg.core.paths import ECONOMIES_FILE
+from smewg.core.store import create_store_engine, upgrade
+from smewg.work.parse import PLAIN_NUMBER, parse_submission
+from smewg.work.quality import prepare, suite_parameters, validate
+from smewg.work.submissions import store_submission
 
 
 def synthetic_plan(rows: int) -> Plan:
@@ -154,10 +154,10 @@ def main() -> None:
 
 
 def _seed(engine, plan: Plan) -> None:
-    from smewg.catalogue import Catalogue
-    from smewg.economies import load_economies
-    from smewg.store import session_scope
-    from tasks.catalogue import sync_catalogue
+    from smewg.core.catalogue import Catalogue
+    from smewg.core.economies import load_economies
+    from smewg.core.store import session_scope
+    from smewg.work.catalogue_sync import sync_catalogue
 
     with session_scope(engine) as session:
         sync_catalogue(session, Catalogue(plan=plan, economies=load_economies(ECONOMIES_FILE)), now=datetime.now(UTC))

@@ -7,10 +7,11 @@ from datetime import date
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from flows.hooks import FAILURE_HOOKS
-from smewg.clock import today
-from tasks.deadlines import queue_deadline_alerts_task
-from tasks.slack import deliver_outbox_task
+from smewg.flows.cycle_run import cycle_context, resolve_cycle
+from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.tasks.deadlines import queue_deadline_alerts_task
+from smewg.tasks.outbox import deliver_outbox_task
+from smewg.work.untrusted import markdown_cell
 
 
 @flow(name="watch-deadlines",
@@ -18,12 +19,12 @@ from tasks.slack import deliver_outbox_task
       **FAILURE_HOOKS)
 def watch_deadlines(year: int | None = None, as_of: date | None = None) -> dict:
     """``year`` defaults to the cycle of ``as_of`` (default: today in Asia/Singapore)."""
-    as_of = as_of or today()
-    year = year or as_of.year
-    queued = queue_deadline_alerts_task(year, as_of)
-    delivery = deliver_outbox_task()
+    year, as_of = resolve_cycle(year, as_of)
+    with cycle_context(year) as context:
+        queued = queue_deadline_alerts_task(context, as_of)
+        delivery = deliver_outbox_task(context)
     escalations = ", ".join(f"{e['economy']} ({e['step']})" for e in queued["escalations"]) or "none"
-    alerts = "\n".join(f"- {a['what']}" for a in queued["alerts"]) or "- none"
+    alerts = "\n".join(f"- {markdown_cell(a['what'])}" for a in queued["alerts"]) or "- none"
     create_markdown_artifact(
         key=f"deadlines-{year}",
         markdown=(f"## Deadlines {year}, as of {as_of.isoformat()}\n\nEscalated: {escalations}\n\nSecretariat alerts:\n{alerts}\n\n"

@@ -4,41 +4,50 @@ with the flow's name, parameters, the error and a link to the run in the Prefect
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from prefect.settings import PREFECT_UI_URL
 
-from smewg import messages
-from smewg.clock import now_utc
-from smewg.settings import get_settings
-from smewg.store import create_store_engine, session_scope
-from tasks.outbox import enqueue
-from tasks.slack import deliver_outbox, make_client
+from smewg.core.clock import now_utc
+from smewg.core.settings import get_settings
+from smewg.core.store import create_store_engine, session_scope
+from smewg.tasks.outbox import deliver
+from smewg.work import messages
+from smewg.work.outbox import enqueue
 
 logger = logging.getLogger("smewg.hooks")
 
 
-def run_link(flow_run_id) -> str:
+def run_link(flow_run_id: Any) -> str:
     base = (PREFECT_UI_URL.value() or "").rstrip("/")
     return f"{base}/runs/flow-run/{flow_run_id}"
 
 
-def alert_secretariat(flow, flow_run, state) -> None:
+def cycle_year_of(parameters: dict[str, Any]) -> int | None:
+    """The cycle a run worked on: its ``year`` parameter, else the year of its ``as_of``."""
+    if parameters.get("year"):
+        return int(parameters["year"])
+    as_of = parameters.get("as_of")
+    return int(str(as_of)[:4]) if as_of else None
+
+
+def alert_secretariat(flow: Any, flow_run: Any, state: Any) -> None:
     """Queue one failure alert per run and try to deliver it; a hook must never raise."""
     try:
         settings = get_settings()
         message = messages.failure(
             key=f"failure:{flow_run.id}", channel=settings.slack_secretariat_channel, flow_name=flow.name,
             parameters=dict(flow_run.parameters or {}), error=state.message or state.name,
-            link=run_link(flow_run.id), state=state.name)
+            link=run_link(flow_run.id), state=state.name, year=cycle_year_of(dict(flow_run.parameters or {})))
         engine = create_store_engine(settings.resolved_database_url)
         try:
             with session_scope(engine) as session:
                 enqueue(session, message, now=now_utc())
-            deliver_outbox(engine, make_client(settings), logger=logger)
+            deliver(engine, settings, logger=logger)
         finally:
             engine.dispose()
     except Exception:  # the alert path must not mask the run's own failure
         logger.exception("could not alert the Secretariat about flow run %s", getattr(flow_run, "id", "?"))
 
 
-FAILURE_HOOKS = {"on_failure": [alert_secretariat], "on_crashed": [alert_secretariat]}
+FAILURE_HOOKS: dict[str, Any] = {"on_failure": [alert_secretariat], "on_crashed": [alert_secretariat]}

@@ -7,9 +7,8 @@ from datetime import date
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from flows.hooks import FAILURE_HOOKS
-from tasks.catalogue import load_catalogue_task
-from tasks.store import migrate_store_task
+from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.tasks.store import load_catalogue_task, migrate_store_task
 
 
 def _summary(migration: dict, catalogue: dict) -> str:

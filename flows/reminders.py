@@ -7,20 +7,20 @@ from datetime import date
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from flows.hooks import FAILURE_HOOKS
-from smewg.clock import today
-from tasks.reminders import queue_reminders_task
-from tasks.slack import deliver_outbox_task
+from smewg.flows.cycle_run import cycle_context, resolve_cycle
+from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.tasks.outbox import deliver_outbox_task
+from smewg.tasks.reminders import queue_reminders_task
 
 
 @flow(name="send-reminders", description="Queue the day's reminder steps and deliver the outbox to Slack.",
       **FAILURE_HOOKS)
 def send_reminders(year: int | None = None, as_of: date | None = None) -> dict:
     """``year`` defaults to the cycle of ``as_of`` (default: today in Asia/Singapore)."""
-    as_of = as_of or today()
-    year = year or as_of.year
-    queued = queue_reminders_task(year, as_of)
-    delivery = deliver_outbox_task()
+    year, as_of = resolve_cycle(year, as_of)
+    with cycle_context(year) as context:
+        queued = queue_reminders_task(context, as_of)
+        delivery = deliver_outbox_task(context)
     lines = "\n".join(f"| {q['economy']} | {q['step']} | {q['channel']} |" for q in queued) or "| - | - | - |"
     create_markdown_artifact(
         key=f"reminders-{year}",

@@ -1,128 +1,34 @@
-"""Collect one economy's new files: parse, validate, store, document, acknowledge.
-
-Each file is judged on its own; a bad file never changes what is stored for any other
-file or economy. The economy's focal point gets an acknowledgement (through the
-outbox) for every new version: what was accepted, and row by row what to fix.
-"""
+"""Tasks of the collection: one economy's new files, or every arrival of a day."""
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from prefect import get_run_logger, task
-from sqlalchemy import Engine
+from prefect.cache_policies import NO_CACHE
 
-from smewg import messages
-from smewg.clock import now_utc
-from smewg.cycle import CycleContext, get_or_create_cycle, load_cycle_context
-from smewg.settings import get_settings, public_link
-from smewg.store import create_store_engine, store_session
-from tasks.inbox import InboxFile, scan_inbox
-from tasks.parse import SubmissionRejected, parse_submission
-from tasks.quality import validate, write_data_docs
-from tasks.submissions import Outcome, already_stored, previous_year_values, store_submission
+from smewg.core.clock import now_utc
+from smewg.core.cycle import CycleContext
+from smewg.work.collect import collect_all, collect_economy
+from smewg.work.cycles import ensure_cycle
+from smewg.work.inbox import InboxFile
 
 
-def _checksum(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+@task(name="ensure-cycle", cache_policy=NO_CACHE)
+def ensure_cycle_task(context: CycleContext) -> None:
+    """The cycle's row exists before parallel collection tasks need it."""
+    ensure_cycle(context, now=now_utc())
 
 
-def acknowledgement_for(context: CycleContext, received_on: date, outcome: Outcome) -> messages.Message:
-    economy = context.catalogue.economies.get(outcome.economy)
-    return messages.acknowledgement(
-        key=f"acknowledgement:{context.plan_id}:{context.year}:{outcome.economy}:{outcome.checksum}",
-        channel=context.channels.focal_point(outcome.economy), economy_code=outcome.economy, economy_name=economy.name,
-        year=context.year, file=outcome.file, version=outcome.version, status=outcome.status,
-        accepted=outcome.rows_accepted, quarantined=outcome.rows_quarantined, flagged=outcome.rows_flagged,
-        problems=outcome.problems, report=public_link(context.settings, outcome.data_docs)).on(received_on)
+@task(name="collect-economy", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def collect_economy_task(context: CycleContext, files: list[InboxFile]) -> list[dict[str, Any]]:
+    """One economy's new files, oldest first. Retried once: a failed transaction left nothing behind."""
+    return [o.as_dict() for o in collect_economy(context, files, logger=get_run_logger())]
 
 
-def process_file(engine: Engine, context: CycleContext, item: InboxFile, *, logger: logging.Logger | Any) -> Outcome:
-    """Judge and store one file; ``unchanged`` when the same bytes were stored before."""
-    data = item.path.read_bytes()
-    checksum = _checksum(data)
-    plan = context.catalogue.plan
-    stored = already_stored(engine, plan.id, context.year, item.economy, checksum)
-    if stored is not None:
-        return Outcome(item.economy, item.path.name, checksum, "unchanged", stored.version, stored.id)
-
-    kinds = {i.id: i.kind for i in plan.all_indicators()}
-    docs_path = context.settings.data_docs_dir / str(context.year) / item.economy / f"{checksum[:16]}.html"
-    received_on = item.received_at.astimezone(ZoneInfo(context.calendar.timezone)).date()
-    common = dict(plan_id=plan.id, year=context.year, economy=item.economy, file_name=item.path.name,
-                  checksum=checksum, size_bytes=len(data), received_at=item.received_at, now=now_utc(),
-                  acknowledgement=lambda outcome: acknowledgement_for(context, received_on, outcome))
-    try:
-        # Parsed from the bytes the checksum was taken of, not the path (it may change meanwhile).
-        parsed = parse_submission(item.path, data=data, economy=item.economy, year=context.year,
-                                  registry=context.catalogue.economies, kinds=kinds,
-                                  max_bytes=context.settings.max_submission_bytes)
-    except SubmissionRejected as rejection:
-        problem = {"row": rejection.row, "field": rejection.field, "severity": "error", "message": str(rejection)}
-        logger.warning("%s/%s rejected: %s", item.economy, item.path.name, rejection)
-        return store_submission(engine, **common, frame=None, statuses=None, problems=[problem], success=False,
-                                statistics={"rejected": True}, data_docs=None)
-
-    previous = previous_year_values(engine, plan.id, context.year, item.economy)
-    validation = validate(parsed.frame, plan, context.year, parse_problems=parsed.problems, previous=previous)
-    stats = validation.statistics
-    write_data_docs(validation.result, docs_path, heading=(
-        f"{item.path.name}: {item.economy}, cycle {context.year}, received {item.received_at:%Y-%m-%d %H:%M} UTC; "
-        f"{stats['rows_accepted']} rows accepted ({stats['rows_flagged']} flagged), {stats['rows_quarantined']} quarantined"))
-    outcome = store_submission(engine, **common, frame=parsed.frame, statuses=validation.statuses,
-                               problems=validation.problems, success=validation.success,
-                               statistics=validation.statistics, data_docs=str(docs_path))
-    logger.info("%s/%s stored as version %d: %d rows accepted, %d quarantined, %d flagged", item.economy,
-                item.path.name, outcome.version, outcome.rows_accepted, outcome.rows_quarantined, outcome.rows_flagged)
-    return outcome
-
-
-def collect_economy(context: CycleContext, files: list[InboxFile], *, logger=None) -> list[Outcome]:
-    """Process an economy's files oldest first (so the newest ends up the accepted version)."""
-    logger = logger or logging.getLogger("smewg.collect")
-    engine = create_store_engine(context.settings.resolved_database_url)
-    outcomes = []
-    try:
-        for item in files:
-            outcomes.append(process_file(engine, context, item, logger=logger))
-    finally:
-        engine.dispose()
-    return outcomes
-
-
-def ensure_cycle(context: CycleContext) -> None:
-    """Create the cycle's row before parallel workers need it."""
-    with store_session(context.settings.resolved_database_url) as session:
-        get_or_create_cycle(session, context.plan_id, context.year, now=now_utc())
-
-
-def inbox_for(context: CycleContext, as_of: date):
-    return scan_inbox(context.settings.resolved_inbox, context.year, list(context.catalogue.plan.economies),
-                      as_of=as_of, timezone=context.calendar.timezone, now=now_utc(),
-                      quiet_seconds=context.settings.inbox_quiet_seconds)
-
-
-def collect_all(context: CycleContext, as_of: date, *, logger=None) -> list[Outcome]:
-    """Every economy's files that had arrived by ``as_of``, one economy after another."""
-    files, _ = inbox_for(context, as_of)
-    return [outcome for economy in sorted(files) for outcome in collect_economy(context, files[economy], logger=logger)]
-
-
-@task(name="collect-economy", retries=1, retry_delay_seconds=2)
-def collect_economy_task(year: int, economy: str, as_of: date) -> list[dict[str, Any]]:
-    """One economy's new files. Retried once: a transaction that failed left nothing behind."""
-    context = load_cycle_context(get_settings(), year)
-    files, _ = inbox_for(context, as_of)
-    return [o.as_dict() for o in collect_economy(context, files.get(economy, []), logger=get_run_logger())]
-
-
-@task(name="collect-arrivals")
-def collect_arrivals_task(year: int, as_of: date) -> list[dict[str, Any]]:
+@task(name="collect-arrivals", cache_policy=NO_CACHE)
+def collect_arrivals_task(context: CycleContext, as_of: date) -> list[dict[str, Any]]:
     """Every economy's new files, one after another (for simulations that step day by day)."""
-    context = load_cycle_context(get_settings(), year)
     outcomes = collect_all(context, as_of, logger=get_run_logger())
     return [o.as_dict() for o in outcomes if o.status != "unchanged"]

@@ -1,57 +1,37 @@
-"""The notification outbox: every message is written here first, once per dedupe key."""
+"""Task delivering the outbox to Slack; the Slack token is resolved here (it may live in a
+Prefect Secret block, which only this layer may read)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy import Engine
 
-from smewg.messages import Message
-from smewg.store.models import NotificationRow
-
-
-def enqueue(session: Session, message: Message, *, now: datetime) -> bool:
-    """Add ``message`` unless its dedupe key is already there; True when it was added."""
-    if session.scalar(select(NotificationRow.id).where(NotificationRow.dedupe_key == message.dedupe_key)):
-        return False
-    try:
-        # A concurrent run may insert the same key between the check and here: the
-        # unique constraint decides, and only this savepoint is rolled back.
-        with session.begin_nested():
-            session.add(NotificationRow(
-                dedupe_key=message.dedupe_key, kind=message.kind, channel=message.channel,
-                economy_code=message.economy_code, cycle_year=message.cycle_year, due_on=message.due_on,
-                text=message.text,
-                blocks=message.blocks, status="pending", attempts=0, created_at=now,
-            ))
-    except IntegrityError:
-        return False
-    return True
+from smewg.core.cycle import CycleContext
+from smewg.core.settings import Settings
+from smewg.work.slack import deliver_outbox, make_client
 
 
-def sent_keys(session: Session, prefix: str) -> set[str]:
-    """Dedupe keys already in the outbox (delivered or not) that start with ``prefix``."""
-    return set(session.scalars(select(NotificationRow.dedupe_key).where(NotificationRow.dedupe_key.startswith(prefix))))
+def slack_token(settings: Settings) -> str | None:
+    """The bot token from ``SMEWG_SLACK_TOKEN``, else from the named Prefect Secret block."""
+    if settings.slack_token is not None:
+        return settings.slack_token.get_secret_value()
+    if settings.slack_token_block:
+        from prefect.blocks.system import Secret
+
+        secret = cast(Secret, Secret.load(settings.slack_token_block))
+        return str(secret.get())
+    return None
 
 
-def list_notifications(session: Session, *, status: str | None = None, kind: str | None = None,
-                       year: int | None = None) -> list[NotificationRow]:
-    query = select(NotificationRow).order_by(NotificationRow.id)
-    if status:
-        query = query.where(NotificationRow.status == status)
-    if kind:
-        query = query.where(NotificationRow.kind == kind)
-    if year:
-        query = query.where(NotificationRow.cycle_year == year)
-    return list(session.scalars(query))
+def deliver(engine: Engine, settings: Settings, logger: Any = None) -> dict[str, Any]:
+    """Deliver what waits; never raises for Slack's faults (undelivered messages stay)."""
+    return deliver_outbox(engine, make_client(settings, slack_token(settings)), logger=logger).as_dict()
 
 
-def notification_json(row: NotificationRow) -> dict:
-    """The ``smewg outbox --json`` shape of SPEC section 7."""
-    return {"id": row.id, "channel": row.channel, "economy": row.economy_code, "kind": row.kind,
-            "dedupe_key": row.dedupe_key, "status": row.status, "attempts": row.attempts,
-            "created_at": row.created_at.isoformat(), "delivered_at": row.delivered_at.isoformat() if row.delivered_at else None,
-            "year": row.cycle_year, "due_on": row.due_on.isoformat() if row.due_on else None, "text": row.text,
-            "last_error": row.last_error}
+@task(name="deliver-outbox", cache_policy=NO_CACHE)
+def deliver_outbox_task(context: CycleContext) -> dict[str, Any]:
+    """Deliver what waits in the outbox. Never fails the flow: undelivered messages stay."""
+    return deliver(context.engine, context.settings, logger=get_run_logger())

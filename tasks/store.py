@@ -1,25 +1,23 @@
-"""Create or upgrade the store's schema with Alembic."""
+"""Tasks that prepare the store: schema migrations and the plan catalogue."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from prefect import task
 
-from smewg.settings import Settings, get_settings
-from smewg.store import create_store_engine, current_revision, upgrade
-
-
-def migrate_store(settings: Settings) -> dict[str, str | None]:
-    """Migrate the store to the newest schema; return the revision before and after."""
-    engine = create_store_engine(settings.resolved_database_url)
-    try:
-        before = current_revision(engine)
-        upgrade(engine)
-        return {"from": before, "to": current_revision(engine)}
-    finally:
-        engine.dispose()
+from smewg.core.settings import get_settings
+from smewg.work.catalogue_sync import load_catalogue_into_store
+from smewg.work.store_migration import migrate_store
 
 
 @task(name="migrate-store", retries=2, retry_delay_seconds=5)
 def migrate_store_task() -> dict[str, str | None]:
-    """Prefect task around :func:`migrate_store` (settings read inside: they may hold secrets)."""
+    """Settings are read inside, never passed in: they may hold secrets, and parameters are recorded."""
     return migrate_store(get_settings())
+
+
+@task(name="load-catalogue", retries=2, retry_delay_seconds=5)
+def load_catalogue_task() -> dict[str, Any]:
+    """Sync the plan and economies files into the store; returns the change report."""
+    return load_catalogue_into_store(get_settings()).as_dict()

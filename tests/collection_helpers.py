@@ -10,16 +10,16 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from smewg.calendar import dump_calendar, template_calendar
-from smewg.catalogue import load_catalogue
-from smewg.cycle import load_cycle_context
-from smewg.settings import get_settings
-from smewg.store import create_store_engine, store_session
-from smewg.store.models import Base, SubmissionRow
-from smewg.submission_format import CSV_COLUMNS
-from tasks.catalogue import load_catalogue_into_store
-from tasks.store import migrate_store
-from tasks.templates import template_rows
+from smewg.core.calendar import dump_calendar, template_calendar
+from smewg.core.catalogue import load_catalogue
+from smewg.core.cycle import load_cycle_context
+from smewg.core.settings import get_settings
+from smewg.core.store import create_store_engine, store_session
+from smewg.core.store.models import Base, SubmissionRow
+from smewg.core.submission_format import CSV_COLUMNS
+from smewg.work.catalogue_sync import load_catalogue_into_store
+from smewg.work.store_migration import migrate_store
+from smewg.work.templates import template_rows
 
 YEAR = 2022
 

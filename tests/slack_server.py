@@ -140,8 +140,8 @@ def _handler(fake: FakeSlack):
                 return self._answer(200, {"ok": False, "error": fault.removeprefix("error:")})
             return self._answer(200, fake.handle(method, params))
 
-        do_GET = _serve
-        do_POST = _serve
+        do_GET = _serve  # noqa: N815 - http.server's names
+        do_POST = _serve  # noqa: N815
 
     return Handler
 

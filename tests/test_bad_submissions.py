@@ -13,12 +13,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from smewg.settings import get_settings
-from smewg.store import create_store_engine, session_scope
-from smewg.store.models import NotificationRow
-from smewg.submission_format import CSV_COLUMNS, DATA_SHEET
-from tasks.collect import collect_all
-from tasks.templates import write_templates
+from smewg.core.settings import get_settings
+from smewg.core.store import create_store_engine, session_scope
+from smewg.core.store.models import NotificationRow
+from smewg.core.submission_format import CSV_COLUMNS, DATA_SHEET
+from smewg.work.collect import collect_all
+from smewg.work.templates import write_templates
 from tests import collection_helpers as h
 
 AS_OF = date(2022, 12, 31)

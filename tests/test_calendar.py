@@ -9,11 +9,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from config import DEFAULT_PLAN_FILE
-from schedule import SCHEDULE_DIR
-from smewg.calendar import CalendarError, load_calendar, template_calendar
-from smewg.catalogue import load_plan
 from smewg.cli import app
+from smewg.core.calendar import CalendarError, load_calendar, template_calendar
+from smewg.core.catalogue import load_plan
+from smewg.core.paths import DEFAULT_PLAN_FILE, SCHEDULE_DIR
 from tests.test_reminders import CALENDAR
 
 PLAN = load_plan(DEFAULT_PLAN_FILE)
@@ -112,10 +111,10 @@ def test_outbox_json_follows_the_contract(schedule_dir):
     schedule_dir.mkdir(parents=True)
     (schedule_dir / "cycle-2022.yaml").write_text(yaml.safe_dump(CALENDAR))
     runner.invoke(app, ["init"])
-    from smewg.clock import now_utc
-    from smewg.cycle import load_cycle_context
-    from smewg.settings import get_settings
-    from tasks.reminders import queue_reminders
+    from smewg.core.clock import now_utc
+    from smewg.core.cycle import load_cycle_context
+    from smewg.core.settings import get_settings
+    from smewg.work.reminders import queue_reminders
 
     queue_reminders(load_cycle_context(get_settings(), 2022), date(2022, 5, 1), now=now_utc())
     rows = json.loads(runner.invoke(app, ["outbox", "--json"]).stdout)

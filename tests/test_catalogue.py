@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from config import DEFAULT_PLAN_FILE, ECONOMIES_FILE
-from smewg.catalogue import load_catalogue, load_plan
+from smewg.core.catalogue import load_catalogue, load_plan
+from smewg.core.paths import DEFAULT_PLAN_FILE, ECONOMIES_FILE
 from tests.conftest import FIXTURES
 
 

@@ -11,9 +11,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from config import DEFAULT_PLAN_FILE
 from smewg.cli import app
-from smewg.store import head_revision
+from smewg.core.paths import DEFAULT_PLAN_FILE
+from smewg.core.store import head_revision
 
 runner = CliRunner()
 

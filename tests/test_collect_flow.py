@@ -9,12 +9,12 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from sqlalchemy import select
 
-from flows.collect import collect_submissions
-from smewg.settings import get_settings
-from smewg.store import create_store_engine, session_scope
-from smewg.store.models import ObservationRow, SubmissionRow, ValidationResultRow
-from tasks.collect import collect_all
-from tasks.simulate_submissions import simulate_submissions
+from smewg.core.settings import get_settings
+from smewg.core.store import create_store_engine, session_scope
+from smewg.core.store.models import ObservationRow, SubmissionRow, ValidationResultRow
+from smewg.flows.collect import collect_submissions
+from smewg.work.collect import collect_all
+from smewg.work.simulate_submissions import simulate_submissions
 from tests import collection_helpers as h
 
 pytestmark = pytest.mark.prefect

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from smewg.settings import get_settings
-from smewg.store import create_store_engine, session_scope
-from smewg.store.models import ObservationRow, ValidationResultRow
-from smewg.submission_format import CSV_COLUMNS, DATA_SHEET, META_SHEET, TEMPLATE_COLUMNS
-from tasks.collect import collect_all
-from tasks.parse import normalise_number
-from tasks.templates import write_templates
+from smewg.core.settings import get_settings
+from smewg.core.store import create_store_engine, session_scope
+from smewg.core.store.models import ObservationRow, ValidationResultRow
+from smewg.core.submission_format import CSV_COLUMNS, DATA_SHEET, META_SHEET, TEMPLATE_COLUMNS
+from smewg.work.collect import collect_all
+from smewg.work.parse import normalise_number
+from smewg.work.templates import write_templates
 from tests import collection_helpers as h
 
 AS_OF = date(2022, 12, 31)
@@ -54,7 +55,7 @@ def test_the_template_has_instructions_prefilled_rows_dropdowns_and_hidden_metad
     validations = workbook[DATA_SHEET].data_validations.dataValidation
     assert any("F" in str(v.sqref) for v in validations) and any("H" in str(v.sqref) for v in validations)
     assert "Hong Kong, China (HKG)" in workbook["Instructions"]["A1"].value
-    csv_header = open(written[0]["csv"], encoding="utf-8").readline().strip()
+    csv_header = Path(written[0]["csv"]).read_text(encoding="utf-8").splitlines()[0]
     assert csv_header == ",".join(CSV_COLUMNS)
 
 
@@ -97,12 +98,13 @@ def test_a_csv_round_trips_cell_by_cell_including_commas_and_quotes(store):
     assert outcome.status == "accepted" and outcome.rows_quarantined == 0
     stored = _observations(outcome.submission_id)
     assert len(stored) == len(rows)
-    for (number, indicator, breakdown, value, unit, note, status), row in zip(stored, rows):
+    for (_number, indicator, breakdown, value, unit, note, status), row in zip(stored, rows):
         assert (indicator, breakdown, unit) == (row[2], row[3], row[5])
         assert value == (None if row[4] == "" else float(row[4]))
         assert note == (row[6] or None)
         assert status == "accepted"
-    assert number == len(rows) + 1  # line numbers as in a text editor (header is line 1)
+    # Line numbers as in a text editor (the header is line 1).
+    assert [s[0] for s in stored] == list(range(2, len(rows) + 2))
     assert path.exists()  # nothing in the inbox is moved or deleted
 
 
@@ -152,7 +154,7 @@ def test_hidden_lock_and_linked_files_are_ignored_and_odd_folders_reported(store
     outside = h.write_csv(tmp_path / "elsewhere.csv", h.valid_rows(scale=5))
     (folder / "linked.csv").symlink_to(outside)
     h.write_csv(h.inbox("Korea") / "x.csv", h.valid_rows())
-    from tasks.collect import inbox_for
+    from smewg.work.collect import inbox_for
 
     files, warnings = inbox_for(h.context(), AS_OF)
     assert [f.path.name for f in files["KOR"]] == ["KOR.csv"]
@@ -205,7 +207,7 @@ def test_validation_results_and_data_docs_are_kept_for_every_version(store):
         assert result.success and result.statistics["evaluated_expectations"] == 15
         docs = result.data_docs_path
     engine.dispose()
-    html = open(docs, encoding="utf-8").read()
+    html = Path(docs).read_text(encoding="utf-8")
     assert "expect_column_values_to_be_in_set" in html or "values must belong to this set" in html
 
 
@@ -267,8 +269,8 @@ def test_a_percentage_typed_in_excel_is_read_as_typed(store):
 
 
 def test_a_file_still_being_copied_waits_for_the_next_run(store):
-    from smewg.clock import now_utc
-    from tasks.collect import inbox_for
+    from smewg.core.clock import now_utc
+    from smewg.work.collect import inbox_for
 
     h.write_csv(h.inbox() / "KOR.csv", h.valid_rows(), received=now_utc())
     files, warnings = inbox_for(h.context(), AS_OF)

@@ -15,13 +15,13 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from sqlalchemy import select
 
-import flows
-from flows.deadlines import watch_deadlines
-from flows.hooks import alert_secretariat
-from flows.reminders import send_reminders
-from smewg.settings import get_settings
-from smewg.store import store_session
-from smewg.store.models import NotificationRow
+import smewg.flows
+from smewg.core.settings import get_settings
+from smewg.core.store import store_session
+from smewg.core.store.models import NotificationRow
+from smewg.flows.deadlines import watch_deadlines
+from smewg.flows.hooks import alert_secretariat
+from smewg.flows.reminders import send_reminders
 from tests.collection_helpers import store_with_calendar
 from tests.slack_server import FakeSlack, SlackServer
 from tests.test_reminders import CALENDAR
@@ -103,8 +103,8 @@ def test_a_failing_flow_sends_one_alert_with_a_working_link_to_its_run(prefect_a
 
 def _project_flows() -> list[Flow]:
     found = []
-    for module_info in pkgutil.iter_modules(flows.__path__):
-        module = importlib.import_module(f"flows.{module_info.name}")
+    for module_info in pkgutil.iter_modules(smewg.flows.__path__):
+        module = importlib.import_module(f"smewg.flows.{module_info.name}")
         found += [obj for obj in vars(module).values() if isinstance(obj, Flow) and obj.__module__ == module.__name__]
     return found
 
@@ -120,11 +120,12 @@ def test_every_flow_alerts_the_secretariat_on_failure_and_crash():
 def test_the_token_can_come_from_a_prefect_secret_block(prefect_api, slack, monkeypatch):
     from prefect.blocks.system import Secret
 
-    from tasks.slack import make_client
+    from smewg.tasks.outbox import slack_token
+    from smewg.work.slack import make_client
 
     Secret(value=TOKEN).save("smewg-slack-token", overwrite=True)
     monkeypatch.delenv("SMEWG_SLACK_TOKEN")
     monkeypatch.setenv("SMEWG_SLACK_TOKEN_BLOCK", "smewg-slack-token")
-    client = make_client(get_settings())
+    client = make_client(get_settings(), slack_token(get_settings()))
     assert client.auth_test()["ok"] is True
     assert TOKEN not in repr(get_settings())

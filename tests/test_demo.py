@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from smewg.calendar import load_calendar
+from smewg.core.calendar import load_calendar
 
-pytestmark = pytest.mark.prefect
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 STEPS = ["T-30", "T-14", "T-7", "T-1", "T+1", "T+7", "T+14"]
 
 

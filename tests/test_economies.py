@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from config import ECONOMIES_FILE
-from smewg.economies import EconomyFileError, UnknownEconomy, load_economies
+from smewg.core.economies import EconomyFileError, UnknownEconomy, load_economies
+from smewg.core.paths import ECONOMIES_FILE
 
 REGISTRY = load_economies(ECONOMIES_FILE)
 

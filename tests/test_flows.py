@@ -13,8 +13,8 @@ from prefect.cli.deploy._models import PrefectYamlModel
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-from flows.prepare_store import prepare_store
-from smewg.store import head_revision
+from smewg.core.store import head_revision
+from smewg.flows.prepare_store import prepare_store
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.prefect

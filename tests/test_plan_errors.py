@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from config import DEFAULT_PLAN_FILE, ECONOMIES_FILE
-from smewg.catalogue import PlanError, load_catalogue, load_plan
+from smewg.core.catalogue import PlanError, load_catalogue, load_plan
+from smewg.core.paths import DEFAULT_PLAN_FILE, ECONOMIES_FILE
 
 
 def _good() -> dict:

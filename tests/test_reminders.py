@@ -12,12 +12,13 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from smewg.clock import now_utc
-from smewg.cycle import get_or_create_cycle, load_cycle_context
-from smewg.store import create_store_engine, session_scope
-from smewg.store.models import NotificationRow, ReviewVersionRow, RollupSnapshotRow, SubmissionRow
-from tasks.deadlines import queue_deadline_alerts
-from tasks.reminders import queue_reminders
+from smewg.core.clock import now_utc
+from smewg.core.cycle import load_cycle_context
+from smewg.core.store import create_store_engine, session_scope
+from smewg.core.store.models import NotificationRow, ReviewVersionRow, RollupSnapshotRow, SubmissionRow
+from smewg.work.cycles import get_or_create_cycle
+from smewg.work.deadlines import queue_deadline_alerts
+from smewg.work.reminders import queue_reminders
 from tests.collection_helpers import store_with_calendar
 
 ALL = ["AUS", "BRN", "CAN", "CHL", "CHN", "HKG", "IDN", "JPN", "KOR", "MYS", "MEX",
@@ -215,12 +216,12 @@ def test_an_extension_granted_mid_cycle_gives_the_new_steps(cycle, smewg_home):
 
 
 def test_reminders_sent_are_counted_on_the_cycle_day_they_belong_to(cycle):
-    from tasks.status import cycle_status
+    from smewg.work.status import cycle_status
 
     settings, engine = cycle
     for day in _days(date(2022, 4, 25), date(2022, 6, 2)):  # a backfill: written today, due on those days
         _run_day(settings, day)
-    on_20_may = {e["economy"]: e["reminders_sent"] for e in cycle_status(settings, 2022, date(2022, 5, 20))["economies"]}
+    on_20_may = {e["economy"]: e["reminders_and_escalations_sent"] for e in cycle_status(settings, 2022, date(2022, 5, 20))["economies"]}
     assert on_20_may["BRN"] == 2 and on_20_may["KOR"] == 1  # T-30, T-14; KOR (extended): T-30
-    on_2_june = {e["economy"]: e["reminders_sent"] for e in cycle_status(settings, 2022, date(2022, 6, 2))["economies"]}
+    on_2_june = {e["economy"]: e["reminders_and_escalations_sent"] for e in cycle_status(settings, 2022, date(2022, 6, 2))["economies"]}
     assert on_2_june["BRN"] == 5  # four reminders and the T+1 escalation

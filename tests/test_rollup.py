@@ -18,13 +18,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from config import FX_FILE
-from smewg.settings import get_settings
-from smewg.store import create_store_engine, session_scope
-from tasks.collect import collect_all
-from tasks.export import neutralise, write_export
-from smewg.store.models import RollupSnapshotRow
-from tasks.rollup import rollup, snapshot_figures
+from smewg.core.paths import FX_FILE
+from smewg.core.settings import get_settings
+from smewg.core.store import create_store_engine, session_scope
+from smewg.core.store.models import RollupSnapshotRow
+from smewg.work.collect import collect_all
+from smewg.work.export import neutralise, write_export
+from smewg.work.rollup import rollup, snapshot_figures
 from tests import collection_helpers as h
 
 ECONOMIES = {"AUS": "AUD", "JPN": "JPY", "KOR": "KRW", "MEX": "MXN", "SGP": "SGD", "USA": "USD", "VNM": "VND", "PER": "PEN"}
@@ -263,8 +263,8 @@ def test_exported_text_cannot_run_as_a_formula(text, tmp_path):
     assert neutralise("Hong Kong, China") == "Hong Kong, China" and neutralise(-2.5) == -2.5
     figures = pd.DataFrame([{"indicator": "1.1.1", "breakdown": "total", "year": 2022, "statistic": "VALUE",
                              "value": 1.0, "unit": text, "economies": ["KOR"]}])
-    from smewg.catalogue import load_plan
-    from config import DEFAULT_PLAN_FILE
+    from smewg.core.catalogue import load_plan
+    from smewg.core.paths import DEFAULT_PLAN_FILE
 
     out = write_export(figures, load_plan(DEFAULT_PLAN_FILE), "csv", tmp_path / "x.csv")
     assert pd.read_csv(out)["unit"].iloc[0] == "'" + text

@@ -8,15 +8,16 @@ import socket
 import pytest
 from sqlalchemy import select
 
-from smewg import messages
-from smewg.clock import now_utc
-from smewg.settings import get_settings
-from smewg.store import create_store_engine, session_scope
-from smewg.store.models import NotificationRow
-from tasks.catalogue import load_catalogue_into_store
-from tasks.outbox import enqueue
-from tasks.slack import deliver_outbox, make_client
-from tasks.store import migrate_store
+from smewg.core.clock import now_utc
+from smewg.core.settings import get_settings
+from smewg.core.store import create_store_engine, session_scope
+from smewg.core.store.models import NotificationRow
+from smewg.tasks.outbox import slack_token
+from smewg.work import messages
+from smewg.work.catalogue_sync import load_catalogue_into_store
+from smewg.work.outbox import enqueue
+from smewg.work.slack import deliver_outbox, make_client
+from smewg.work.store_migration import migrate_store
 from tests.slack_server import FakeSlack, SlackServer
 
 TOKEN = "xoxb-0000000000-test-token-never-logged"
@@ -64,8 +65,13 @@ def _posted_keys(fake: FakeSlack) -> list[str]:
     return [m["metadata"]["event_payload"]["dedupe_key"] for m in fake.posted]
 
 
+def _client():
+    settings = get_settings()
+    return make_client(settings, slack_token(settings))
+
+
 def _deliver(engine):
-    return deliver_outbox(engine, make_client(get_settings()))
+    return deliver_outbox(engine, _client())
 
 
 def test_messages_arrive_once_with_blocks_and_fallback_text(slack, engine):
@@ -158,7 +164,7 @@ def test_slack_unreachable_leaves_everything_in_the_outbox(engine, monkeypatch, 
 
 def test_without_a_token_messages_wait_in_the_outbox(engine):
     _queue(engine, "#smewg-fp-kor")
-    assert make_client(get_settings()) is None
+    assert _client() is None
     report = _deliver(engine)
     assert (report.delivered, report.waiting) == (0, 1)
     assert [r.status for r in _rows(engine).values()] == ["pending"]

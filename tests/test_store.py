@@ -11,10 +11,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from config import DEFAULT_PLAN_FILE
-from smewg.settings import get_settings
-from smewg.store import create_store_engine, current_revision, head_revision, session_scope, upgrade
-from smewg.store.models import (
+from smewg.core.paths import DEFAULT_PLAN_FILE
+from smewg.core.settings import get_settings
+from smewg.core.store import create_store_engine, current_revision, head_revision, session_scope, upgrade
+from smewg.core.store.models import (
     Base,
     CycleRow,
     IndicatorRow,
@@ -24,7 +24,7 @@ from smewg.store.models import (
     RollupSnapshotRow,
     SubmissionRow,
 )
-from tasks.catalogue import load_catalogue_into_store
+from smewg.work.catalogue_sync import load_catalogue_into_store
 from tests.conftest import FIXTURES
 
 NOW = datetime(2022, 3, 1, 9, 30, tzinfo=UTC)

@@ -10,17 +10,18 @@ import sys
 
 import typer
 
-from smewg.calendar import CalendarError
-from smewg.catalogue import PlanError
 from smewg.cli import economies, plan, schedule
 from smewg.cli.collection import collect, simulate, submissions, templates
 from smewg.cli.demo import demo
-from smewg.cli.rollup import export, rollup, status
 from smewg.cli.outbox import outbox
-from smewg.cli.remind import remind
 from smewg.cli.output import print_error
+from smewg.cli.remind import remind
+from smewg.cli.rollup import export, rollup, status
 from smewg.cli.store import init
-from smewg.economies import EconomyFileError
+from smewg.core.calendar import CalendarError
+from smewg.core.catalogue import PlanError
+from smewg.core.economies import EconomyFileError
+from smewg.core.store.db import StoreMissing
 
 app = typer.Typer(
     name="smewg",
@@ -53,6 +54,9 @@ def main() -> None:
     except (PlanError, EconomyFileError, CalendarError) as error:
         print_error(str(error))
         sys.exit(2)
+    except StoreMissing as error:
+        print_error(str(error))
+        sys.exit(3)
     except Exception as error:  # the operator gets one line, the traceback goes to stderr too
         from sqlalchemy.exc import OperationalError, ProgrammingError
 

@@ -5,29 +5,24 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import track
 from rich.table import Table
 
+from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of
 from smewg.cli.output import console, emit_json, err_console
-from smewg.cli.remind import AsOfOption, parse_as_of
-from smewg.settings import get_settings
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-YearOption = Annotated[int, typer.Option(help="The cycle's reference year.")]
+from smewg.core.settings import get_settings
 
 
 def templates(year: YearOption, economy: Annotated[list[str] | None, typer.Option(help="Only these economies (codes or names).")] = None,
               json_output: JsonOption = False) -> None:
-    """Write each economy's XLSX and CSV submission template for a cycle."""
-    from smewg.catalogue import load_catalogue
-    from tasks.templates import write_templates
+    """Write each economy's XLSX and CSV submission template for a cycle (the issue-templates flow)."""
+    from smewg.core.catalogue import load_catalogue
 
     settings = get_settings()
     catalogue = load_catalogue(settings.plan_file, settings.economies_file)
-    codes = [catalogue.economies.resolve(e).code for e in economy] if economy else [e.code for e in catalogue.participating()]
-    written = []
-    for code in track(codes, description="Writing templates", console=err_console, disable=json_output):
-        written += write_templates(settings, catalogue, year, [code])
+    codes = [catalogue.economies.resolve(e).code for e in economy] if economy else None
+    from smewg.flows.templates import issue_templates
+
+    written = issue_templates(year=year, economies=codes)
     if json_output:
         emit_json(written)
         return
@@ -37,8 +32,8 @@ def templates(year: YearOption, economy: Annotated[list[str] | None, typer.Optio
 
 def simulate(year: YearOption, json_output: JsonOption = False) -> None:
     """Write realistic simulated submissions for a cycle into the inbox (deterministic)."""
-    from smewg.cycle import load_cycle_context
-    from tasks.simulate_submissions import simulate_submissions
+    from smewg.core.cycle import load_cycle_context
+    from smewg.work.simulate_submissions import simulate_submissions
 
     settings = get_settings()
     context = load_cycle_context(settings, year)
@@ -54,7 +49,7 @@ def simulate(year: YearOption, json_output: JsonOption = False) -> None:
 
 def collect(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
     """Collect, check and store new submissions (a tracked Prefect run)."""
-    from flows.collect import collect_submissions
+    from smewg.flows.collect import collect_submissions
 
     result = collect_submissions(year=year, as_of=parse_as_of(as_of))
     if json_output:
@@ -74,13 +69,13 @@ def collect(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption 
 
 def submissions(year: YearOption, json_output: JsonOption = False) -> None:
     """Every submission version of a cycle: status, rows accepted/quarantined/flagged."""
-    from smewg.catalogue import load_catalogue
-    from smewg.store import store_session
-    from tasks.submissions import list_submissions
+    from smewg.core.catalogue import load_catalogue
+    from smewg.core.store import read_session
+    from smewg.work.submissions import list_submissions
 
     settings = get_settings()
     plan = load_catalogue(settings.plan_file, settings.economies_file).plan
-    with store_session(settings.resolved_database_url) as session:
+    with read_session(settings.resolved_database_url) as session:
         rows = list_submissions(session, plan.id, year)
     if json_output:
         emit_json(rows)

@@ -1,10 +1,8 @@
 """``smewg demo``: the plan period simulated on the embedded default, end to end.
 
-It grows with each capability. Today: a fresh store under ``$SMEWG_HOME/demo`` prepared
-by the ``prepare-store`` flow; a calendar for each cycle of the plan; each cycle played
-forward by the ``simulate-cycle`` flow, its reminders, escalations and alerts landing in
-the local outbox (no Slack token). All on a real, temporary Prefect server; no network;
-the same result every time.
+The orchestration is the ``simulate-plan-period`` flow; this command points every setting
+at a fresh folder (``$SMEWG_HOME/demo``), runs the flow, and prints where every output is.
+All on a real, temporary Prefect server; no network; the same result every time.
 """
 
 from __future__ import annotations
@@ -19,8 +17,9 @@ import typer
 from rich.table import Table
 
 from smewg.cli.output import console, err_console
-from smewg.cli.plan import counts_line, plan_document, render_tree
-from smewg.settings import get_settings
+from smewg.cli.plan import counts_line, plan_document
+from smewg.core.catalogue import load_catalogue
+from smewg.core.settings import get_settings
 
 
 def _isolate(demo_home: Path) -> None:
@@ -42,44 +41,18 @@ def demo(
     demo_home.mkdir(parents=True)
     _isolate(demo_home)
     settings = get_settings()
-
-    from smewg.calendar import calendar_path, dump_calendar
-    from smewg.catalogue import load_catalogue
-    from smewg.demo import demo_calendar
-
     plan = load_catalogue(settings.plan_file, settings.economies_file).plan
     years = list(plan.period.years)
-    steps = 2 + len(years)
+    err_console.print(f"Simulating the plan period {years[0]}-{years[-1]} (flow simulate-plan-period; Prefect starts "
+                      "a temporary local server, ~15 s): store, calendars, templates, simulated submissions arriving "
+                      "over each cycle, collection, reminders and alerts, KPI rollup and exports on the rollup date")
+    from smewg.flows.plan_period import simulate_plan_period
 
-    err_console.print(f"[bold]1/{steps}[/] preparing the store (prepare-store flow; Prefect starts a temporary local server, ~15 s)")
-    from flows.prepare_store import prepare_store
-    from flows.simulate import simulate_cycle
+    result = simulate_plan_period()
+    prepared = result["prepared"]
+    rolled_up = {year: cycle["rollup"] for year, cycle in result["cycles"].items()}
 
-    prepared = prepare_store()
-
-    err_console.print(f"[bold]2/{steps}[/] writing the cycle calendars {years[0]}-{years[-1]}")
-    settings.schedule_dir.mkdir(parents=True, exist_ok=True)
-    for year in years:
-        calendar_path(settings.schedule_dir, year).write_text(dump_calendar(demo_calendar(year, plan)), encoding="utf-8")
-
-    from flows.templates import issue_templates
-    from smewg.cycle import load_cycle_context
-    from tasks.simulate_submissions import simulate_submissions
-
-    simulated, rolled_up = {}, {}
-    for number, year in enumerate(years, start=3):
-        err_console.print(f"[bold]{number}/{steps}[/] {year}: templates (issue-templates flow), simulated submissions "
-                          "arriving over the cycle, collection, reminders and alerts (simulate-cycle flow), "
-                          "KPI rollup and exports on the rollup date")
-        issue_templates(year=year)
-        context = load_cycle_context(settings, year)
-        simulate_submissions(settings.resolved_inbox, context.catalogue, context.calendar)
-        simulated[year] = simulate_cycle(year=year)
-        rolled_up[year] = simulated[year]["rollup"]
-
-    document = plan_document(plan)
-    console.print(render_tree(document))
-    console.print(counts_line(document), style="dim")
+    console.print(f"Plan {plan.id}: " + counts_line(plan_document(plan)), style="dim", highlight=False)
     console.print(_submissions_table(settings, plan.id, years))
     console.print(_outbox_table(settings, years))
     console.print()
@@ -101,8 +74,8 @@ def demo(
 
 
 def _submissions_table(settings, plan_id: str, years: list[int]) -> Table:
-    from smewg.store import store_session
-    from tasks.submissions import list_submissions
+    from smewg.core.store import store_session
+    from smewg.work.submissions import list_submissions
 
     table = Table(title="Submissions per simulated cycle")
     for column in ("cycle", "economies", "files", "corrections", "rejected", "rows accepted", "quarantined", "flagged"):
@@ -119,8 +92,8 @@ def _submissions_table(settings, plan_id: str, years: list[int]) -> Table:
 
 
 def _outbox_table(settings, years: list[int]) -> Table:
-    from smewg.store import store_session
-    from tasks.outbox import list_notifications
+    from smewg.core.store import store_session
+    from smewg.work.outbox import list_notifications
 
     with store_session(settings.resolved_database_url) as session:
         counts = Counter((row.cycle_year, row.kind, row.status) for row in list_notifications(session))

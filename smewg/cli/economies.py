@@ -7,13 +7,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from smewg.cli.options import JsonOption
 from smewg.cli.output import console, emit_json, fail
-from smewg.economies import UnknownEconomy, load_economies
-from smewg.settings import get_settings
+from smewg.core.economies import UnknownEconomy, load_economies
+from smewg.core.settings import get_settings
 
 app = typer.Typer(help="The APEC member economies and their aliases.", invoke_without_command=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
 @app.callback()

@@ -7,21 +7,22 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from smewg.cli.options import JsonOption
 from smewg.cli.output import console, emit_json
-from smewg.settings import get_settings
-from smewg.store import store_session
+from smewg.core.settings import get_settings
+from smewg.core.store import read_session
 
 
 def outbox(
     status: Annotated[str | None, typer.Option(help="Only pending, delivered or failed messages.")] = None,
     kind: Annotated[str | None, typer.Option(help="Only reminder, escalation, missed_deadline, failure, ...")] = None,
     year: Annotated[int | None, typer.Option(help="Only messages of this cycle.")] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """List the notification outbox (with no Slack token, messages wait here)."""
-    from tasks.outbox import list_notifications, notification_json
+    from smewg.work.outbox import list_notifications, notification_json
 
-    with store_session(get_settings().resolved_database_url) as session:
+    with read_session(get_settings().resolved_database_url) as session:
         rows = [notification_json(r) for r in list_notifications(session, status=status, kind=kind, year=year)]
     if json_output:
         emit_json(rows)

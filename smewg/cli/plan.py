@@ -7,9 +7,10 @@ from typing import Annotated, Any
 import typer
 from rich.tree import Tree
 
-from smewg.catalogue import KINDS, Indicator, Plan, load_catalogue
+from smewg.cli.options import JsonOption
 from smewg.cli.output import console, emit_json, fail
-from smewg.settings import get_settings
+from smewg.core.catalogue import KINDS, Indicator, Plan, load_catalogue
+from smewg.core.settings import get_settings
 
 app = typer.Typer(help="The strategic plan catalogue.", no_args_is_help=True)
 
@@ -83,7 +84,7 @@ def show(
     objective: Annotated[str | None, typer.Option(help="Only this objective, e.g. 2.1.")] = None,
     kind: Annotated[str | None, typer.Option(help=f"Only indicators of this kind: {', '.join(KINDS)}.")] = None,
     search: Annotated[str | None, typer.Option(help="Only indicators whose name contains this text.")] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Show the plan as a tree: priority areas, objectives, indicators (id, kind, breakdowns)."""
     if kind and kind not in KINDS:

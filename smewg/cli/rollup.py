@@ -8,17 +8,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of
 from smewg.cli.output import console, emit_json, fail
-from smewg.cli.remind import AsOfOption, parse_as_of
-from smewg.settings import get_settings
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-YearOption = Annotated[int, typer.Option(help="The cycle's reference year.")]
+from smewg.core.settings import get_settings
 
 
 def rollup(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
     """Roll the cycle's KPIs up into a snapshot and export it (a tracked Prefect run)."""
-    from flows.rollup import rollup_kpis
+    from smewg.flows.rollup import rollup_kpis
 
     result = rollup_kpis(year=year, as_of=parse_as_of(as_of))
     if json_output:
@@ -37,43 +34,42 @@ def export(
     out: Annotated[Path | None, typer.Option(help="File to write (default under $SMEWG_HOME/outputs/exports).")] = None,
 ) -> None:
     """Export the cycle's latest KPI snapshot (run `smewg rollup` first)."""
-    from smewg.catalogue import load_catalogue
-    from smewg.store import store_session
-    from tasks.export import FORMATS, write_export
-    from tasks.rollup import latest_snapshot, snapshot_figures
+    from smewg.core.catalogue import load_catalogue
+    from smewg.core.store import read_session
+    from smewg.work.export import FORMATS, export_path, write_export
+    from smewg.work.rollup import latest_snapshot, snapshot_figures
 
     if format not in FORMATS:
         fail(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
     settings = get_settings()
     plan = load_catalogue(settings.plan_file, settings.economies_file).plan
-    with store_session(settings.resolved_database_url) as session:
+    with read_session(settings.resolved_database_url) as session:
         snapshot = latest_snapshot(session, plan.id, year)
         if snapshot is None:
             fail(f"no KPI rollup for {year} yet; run `smewg rollup --year {year}` first")
         figures = snapshot_figures(session, snapshot.id)
         analytics = snapshot.details.get("analytics")
         snapshot_id = snapshot.id
-    suffix = {"sdmx-csv": "sdmx.csv", "csv": "csv", "xlsx": "xlsx"}[format]
-    out = out or settings.exports_dir / str(year) / f"smewg-kpi-{year}-s{snapshot_id}.{suffix}"
+    out = out or export_path(settings, year, snapshot_id, format)
     write_export(figures, plan, format, out, analytics)
     console.print(f"Wrote {out} (snapshot {snapshot_id})", highlight=False, soft_wrap=True)
 
 
 def status(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
     """One table of the cycle: who submitted, who is late, quarantined rows, reminders; milestones."""
-    from tasks.status import cycle_status
+    from smewg.work.status import cycle_status
 
     document = cycle_status(get_settings(), year, parse_as_of(as_of))
     if json_output:
         emit_json(document)
         return
     table = Table(title=f"SMEWG cycle {year} as of {document['as_of']}: {document['summary']}")
-    for column in ("economy", "deadline", "submitted", "version", "late", "quarantined", "reminders"):
+    for column in ("economy", "deadline", "submitted", "version", "late", "quarantined", "reminders + escalations"):
         table.add_column(column)
     for e in document["economies"]:
         late = "[red]late[/]" if e["late"] else ""
         table.add_row(e["economy"], e["deadline"], (e["received_at"] or "")[:10] or "[yellow]no[/]",
-                      str(e["version"] or ""), late, str(e["quarantined_rows"]), str(e["reminders_sent"]))
+                      str(e["version"] or ""), late, str(e["quarantined_rows"]), str(e["reminders_and_escalations_sent"]))
     console.print(table)
     milestones = Table(title="Milestones")
     milestones.add_column("date")

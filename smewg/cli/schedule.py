@@ -7,13 +7,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from smewg.calendar import calendar_path, dump_calendar, load_calendar, template_calendar
-from smewg.catalogue import load_catalogue
+from smewg.cli.options import JsonOption, YearOption
 from smewg.cli.output import console, emit_json, fail
-from smewg.settings import get_settings
+from smewg.core.calendar import calendar_path, dump_calendar, load_calendar, template_calendar
+from smewg.core.catalogue import load_catalogue
+from smewg.core.settings import get_settings
 
 app = typer.Typer(help="Cycle calendars: deadlines, reminders, meetings, work-plan activities.", no_args_is_help=True)
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
 @app.command("new")
@@ -49,7 +49,7 @@ def calendar_document(calendar, catalogue) -> dict:
 
 @app.command("show")
 def show(
-    year: Annotated[int, typer.Option(help="The cycle's reference year.")],
+    year: YearOption,
     json_output: JsonOption = False,
 ) -> None:
     """Show a cycle's calendar (validated against the plan)."""

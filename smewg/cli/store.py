@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
+from smewg.cli.options import JsonOption
 from smewg.cli.output import console, emit_json
-from smewg.settings import get_settings
-from smewg.store.db import display_url
+from smewg.core.settings import get_settings
+from smewg.core.store.db import display_url
 
 
 def init(
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Create or upgrade the database and load the plan and economies (safe to rerun)."""
-    from tasks.catalogue import load_catalogue_into_store
-    from tasks.store import migrate_store
+    from smewg.work.catalogue_sync import load_catalogue_into_store
+    from smewg.work.store_migration import migrate_store
 
     settings = get_settings()
     migration = migrate_store(settings)

@@ -1,0 +1,24 @@
+"""Options shared by the commands, defined once so that they read the same everywhere."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import typer
+
+from smewg.core.clock import today
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout (logs go to stderr).")]
+YearOption = Annotated[int, typer.Option("--year", help="The cycle's reference year.")]
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="The day to act as (YYYY-MM-DD); default today in Asia/Singapore.")]
+
+
+def parse_as_of(value: str | None) -> date:
+    """The ``--as-of`` day, or today in the plan's time zone."""
+    if value is None:
+        return today()
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint="--as-of") from None

@@ -1,0 +1,75 @@
+"""Everything a cycle's work needs to know, loaded once per flow run and handed down:
+the settings, the plan catalogue, the calendar, the Slack channels and one store engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from smewg.core.calendar import Calendar, calendar_path, load_calendar
+from smewg.core.catalogue import Catalogue, load_catalogue
+from smewg.core.channels import ChannelDirectory, load_channels
+from smewg.core.settings import Settings
+from smewg.core.store import create_store_engine
+
+
+class CycleContext:
+    """Handed to every task of a flow run as one opaque value.
+
+    A plain class on purpose: Prefect walks dataclass and pydantic task parameters looking
+    for futures, and this object (an engine, the whole catalogue) is not data to walk.
+    """
+
+    def __init__(self, settings: Settings, catalogue: Catalogue, calendar: Calendar, channels: ChannelDirectory):
+        self.settings = settings
+        self.catalogue = catalogue
+        self.calendar = calendar
+        self.channels = channels
+
+    def __repr__(self) -> str:
+        return f"CycleContext(plan={self.plan_id!r}, year={self.year})"
+
+    @property
+    def plan_id(self) -> str:
+        return self.catalogue.plan.id
+
+    @property
+    def year(self) -> int:
+        return self.calendar.year
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The store's engine for this context, made on first use (its pool is thread-safe)."""
+        return create_store_engine(self.settings.resolved_database_url)
+
+    def close(self) -> None:
+        """Release the store's connections (a no-op when the store was never used)."""
+        if "engine" in self.__dict__:
+            self.__dict__.pop("engine").dispose()
+
+    def end_of_day(self, day: date) -> datetime:
+        """The first instant after ``day`` in the plan's time zone (for "received by" checks)."""
+        return datetime.combine(day + timedelta(days=1), time(), tzinfo=ZoneInfo(self.calendar.timezone))
+
+
+def load_cycle_context(settings: Settings, year: int) -> CycleContext:
+    """The context of cycle ``year``; plan and economies files are parsed once per content."""
+    catalogue = load_catalogue(settings.plan_file, settings.economies_file)
+    calendar = load_calendar(calendar_path(settings.schedule_dir, year), catalogue.plan)
+    channels = load_channels(settings.slack_file, settings.slack_secretariat_channel)
+    return CycleContext(settings, catalogue, calendar, channels)
+
+
+@contextmanager
+def open_cycle(settings: Settings, year: int) -> Iterator[CycleContext]:
+    """The cycle's context for one run of work, its store connections released at the end."""
+    context = load_cycle_context(settings, year)
+    try:
+        yield context
+    finally:
+        context.close()

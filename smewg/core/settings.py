@@ -1,0 +1,89 @@
+"""Settings from the environment (prefix ``SMEWG_``) or a ``.env`` file (SPEC section 7).
+
+Secrets are :class:`pydantic.SecretStr`: they print as ``**********`` and are read with
+``get_secret_value()`` only where they are used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from smewg.core.paths import DEFAULT_PLAN_FILE, ECONOMIES_FILE, FX_FILE, SCHEDULE_DIR, SLACK_FILE
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SMEWG_", env_file=".env", extra="ignore")
+
+    home: Path = Path("var")
+    """Root of the local state: database file, inbox, outputs."""
+    database_url: SecretStr | None = None
+    """SQLAlchemy URL of the store; default a SQLite file under ``home``. May hold a password."""
+    inbox: Path | None = None
+    plan_file: Path = DEFAULT_PLAN_FILE
+    economies_file: Path = ECONOMIES_FILE
+    schedule_dir: Path = SCHEDULE_DIR
+    """Where the cycle calendars (``cycle-YYYY.yaml``) live."""
+    slack_file: Path = SLACK_FILE
+    fx_file: Path = FX_FILE
+    """Yearly FX table used to convert amounts to USD in the rollup."""
+    slack_token: SecretStr | None = None
+    slack_token_block: str | None = None
+    """Name of a Prefect Secret block holding the token, used when SMEWG_SLACK_TOKEN is unset."""
+    slack_base_url: str = "https://slack.com/api/"
+    slack_secretariat_channel: str = "#smewg-secretariat"
+    slack_timeout_seconds: int = 30
+    max_submission_bytes: int = 20_000_000
+    """Files larger than this are rejected unread."""
+    inbox_quiet_seconds: int = 30
+    """A file changed less than this long ago may still be being copied: it waits for the next run."""
+    public_base_url: str | None = None
+    """Where $SMEWG_HOME/outputs is published (e.g. https://intranet/smewg/); links in messages use it."""
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{(self.home / 'smewg.db').resolve()}"
+
+    @property
+    def resolved_inbox(self) -> Path:
+        return self.inbox if self.inbox is not None else self.home / "inbox"
+
+    @property
+    def outputs_dir(self) -> Path:
+        return self.home / "outputs"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.outputs_dir / "exports"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.outputs_dir / "data_docs"
+
+    def template_file(self, year: int, economy_code: str) -> Path:
+        """Where ``smewg templates`` puts an economy's template for a cycle."""
+        return self.outputs_dir / "templates" / str(year) / f"smewg-{year}-{economy_code}.xlsx"
+
+
+def public_link(settings: Settings, path: str | Path | None) -> str | None:
+    """A link people can open for a file under the outputs folder: under ``public_base_url``
+    when the outputs are published, else the file's path on the Secretariat's server."""
+    if path is None:
+        return None
+    path = Path(path)
+    if settings.public_base_url:
+        try:
+            relative = path.resolve().relative_to(settings.outputs_dir.resolve())
+            return settings.public_base_url.rstrip("/") + "/" + relative.as_posix()
+        except ValueError:
+            pass
+    return str(path)
+
+
+def get_settings(**overrides) -> Settings:
+    """Fresh settings each call, so tests and the CLI can change the environment."""
+    return Settings(**overrides)

@@ -1,0 +1,110 @@
+"""Engines, sessions and migrations for the store.
+
+``upgrade(engine)`` brings any database, new or old, to the newest schema with Alembic;
+it is what ``smewg init`` runs. Sessions commit on success and roll back on error, so a
+failure never leaves half a change behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def display_url(url: str) -> str:
+    """The URL with any password masked, for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get their folder created and foreign keys enforced."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # Collection writes from several threads: wait for the lock instead of failing.
+        engine = create_engine(parsed, connect_args={"timeout": 60})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no branch - tiny hook
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # SQLite's recommended pairing with WAL: no fsync per commit, still crash-safe.
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Create or migrate the schema to ``revision``; a no-op when already there."""
+    command.upgrade(_alembic_config(engine), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A transaction: committed when the block ends, rolled back if it raises."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    with factory.begin() as session:
+        yield session
+
+
+class StoreMissing(RuntimeError):
+    """The store was never created; the message tells the operator what to run."""
+
+
+def require_store(url: str) -> None:
+    """Refuse to open a SQLite store that does not exist (connecting would create an empty file)."""
+    parsed = make_url(url)
+    is_file_store = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+    if is_file_store and not Path(str(parsed.database)).is_file():
+        raise StoreMissing(f"there is no store at {parsed.database} yet; run `smewg init` first "
+                           "(or set SMEWG_HOME / SMEWG_DATABASE_URL to the store you meant)")
+
+
+@contextmanager
+def read_session(url: str) -> Iterator[Session]:
+    """A transaction on an existing store, for commands that only read: a missing store is
+    an error (:class:`StoreMissing`), never an empty file left behind."""
+    require_store(url)
+    with store_session(url) as session:
+        yield session
+
+
+@contextmanager
+def store_session(url: str) -> Iterator[Session]:
+    """A transaction on a short-lived engine, for commands and tasks that touch the store once."""
+    engine = create_store_engine(url)
+    try:
+        with session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()

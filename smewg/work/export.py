@@ -1,0 +1,144 @@
+"""Exports of a rollup snapshot: SDMX-CSV 1.0, CSV and XLSX (one sheet per priority area).
+
+SDMX-CSV has exactly the columns and vocabulary of SPEC section 7: one row per
+economy's value (``REF_AREA`` the economy, ``STATISTIC`` ``VALUE``, amounts in their
+reported currency) and per aggregate (``REF_AREA`` ``APEC``; ``N_REPORTING``, ``SUM``,
+``MEAN``, ``MEDIAN``; sums of amounts in USD). CSV and XLSX hold the same figures plus the
+changes, coverage and the names a reader needs.
+
+Text cells that a spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``,
+tab or carriage return) are prefixed with ``'`` (OWASP's advice for CSV injection).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from smewg.core.catalogue import Plan
+from smewg.core.cycle import CycleContext
+from smewg.core.settings import Settings
+from smewg.core.store import session_scope
+from smewg.core.store.models import RollupSnapshotRow
+from smewg.work.rollup import snapshot_figures
+
+SDMX_COLUMNS = ["DATAFLOW", "FREQ", "REF_AREA", "INDICATOR", "BREAKDOWN", "STATISTIC", "TIME_PERIOD", "OBS_VALUE",
+                "UNIT_MEASURE"]
+SDMX_STATISTICS = ("VALUE", "N_REPORTING", "SUM", "MEAN", "MEDIAN")
+DATAFLOW = "APEC:SMEWG_KPI(1.0)"
+FORMATS = ("sdmx-csv", "csv", "xlsx")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A text cell that cannot run as a spreadsheet formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.apply(lambda column: column.map(neutralise) if column.dtype == object or str(column.dtype) == "str"
+                       else column)
+
+
+def sdmx_frame(figures: pd.DataFrame) -> pd.DataFrame:
+    rows = figures[figures["statistic"].isin(SDMX_STATISTICS)]
+    ref_area = [economies[0] if statistic == "VALUE" else "APEC"
+                for statistic, economies in zip(rows["statistic"], rows["economies"])]
+    frame = pd.DataFrame({
+        "DATAFLOW": DATAFLOW, "FREQ": "A", "REF_AREA": ref_area, "INDICATOR": rows["indicator"].to_numpy(),
+        "BREAKDOWN": rows["breakdown"].str.upper().to_numpy(), "STATISTIC": rows["statistic"].to_numpy(),
+        "TIME_PERIOD": rows["year"].astype(int).to_numpy(), "OBS_VALUE": rows["value"].to_numpy(),
+        "UNIT_MEASURE": rows["unit"].str.upper().to_numpy(),
+    }, columns=SDMX_COLUMNS)
+    return frame.sort_values(["INDICATOR", "BREAKDOWN", "REF_AREA", "STATISTIC"], kind="stable").reset_index(drop=True)
+
+
+def readable_frame(figures: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """Figures with names, for people: one row per figure, economies as a list."""
+    names = {i.id: i.name for i in plan.all_indicators()}
+    names |= {o.id: f"Objective: {o.title}" for o in plan.objectives()}
+    names |= {p.id: f"Priority area: {p.title}" for p in plan.priorities} | {"G": "General indicators"}
+    frame = figures.assign(
+        name=figures["indicator"].map(names),
+        ref_area=[e[0] if s == "VALUE" else "APEC" for s, e in zip(figures["statistic"], figures["economies"])],
+        economies=figures["economies"].map(lambda codes: " ".join(codes)),
+    )
+    # Plan order of indicators (as computed), then the APEC figures before each economy's value, by code.
+    frame = frame.assign(_order=range(len(frame)), _value=(frame["statistic"] == "VALUE"))
+    first = frame.groupby(["indicator", "breakdown"], sort=False)["_order"].transform("min")
+    frame = frame.assign(_group=first).sort_values(["_group", "_value", "ref_area", "_order"], kind="stable")
+    return frame[["year", "indicator", "name", "breakdown", "ref_area", "statistic", "value", "unit", "economies"]]
+
+
+FILE_SUFFIX = {"sdmx-csv": "sdmx.csv", "csv": "csv", "xlsx": "xlsx"}
+
+
+def export_path(settings: Settings, year: int, snapshot_id: int, fmt: str) -> Path:
+    """Where a snapshot's export goes: ``$SMEWG_HOME/outputs/exports/<year>/smewg-kpi-<year>-s<id>.<suffix>``."""
+    return settings.exports_dir / str(year) / f"smewg-kpi-{year}-s{snapshot_id}.{FILE_SUFFIX[fmt]}"
+
+
+def export_snapshot(context: CycleContext, snapshot_id: int) -> dict[str, Any]:
+    """Write the snapshot's SDMX-CSV, CSV and XLSX files; return their paths and the headline table."""
+    with session_scope(context.engine) as session:
+        figures = snapshot_figures(session, snapshot_id)
+        snapshot = session.get(RollupSnapshotRow, snapshot_id)
+        assert snapshot is not None, f"snapshot {snapshot_id} is not in the store"
+        details = snapshot.details
+    files = {fmt: str(write_export(figures, context.catalogue.plan, fmt,
+                                   export_path(context.settings, context.year, snapshot_id, fmt), details.get("analytics")))
+             for fmt in FORMATS}
+    headline = figures[(figures["breakdown"] == "total") & figures["statistic"].isin(["N_REPORTING", "SUM", "MEAN"])]
+    table = [{"indicator": r.indicator, "statistic": r.statistic, "value": None if pd.isna(r.value) else round(r.value, 2),
+              "unit": r.unit} for r in headline.itertuples()]
+    return {"files": files, "table": table, "analytics": details.get("analytics", {}).get("overall", {})}
+
+
+def write_export(figures: pd.DataFrame, plan: Plan, fmt: str, out: Path, analytics: dict | None = None) -> Path:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "sdmx-csv":
+        _neutralise_frame(sdmx_frame(figures)).to_csv(out, index=False, encoding="utf-8")
+    elif fmt == "csv":
+        _neutralise_frame(readable_frame(figures, plan)).to_csv(out, index=False, encoding="utf-8")
+    else:
+        _write_xlsx(readable_frame(figures, plan), plan, out, analytics)
+    return out
+
+
+def _priority_of(indicator: str) -> str:
+    return "G" if indicator.startswith("G") else indicator.split(".")[0]
+
+
+def _write_xlsx(frame: pd.DataFrame, plan: Plan, out: Path, analytics: dict | None) -> None:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    sheets = [(p.id, f"P{p.id} {p.title}"[:31]) for p in plan.priorities] + [("G", "General indicators")]
+    for key, title in sheets:
+        sheet = workbook.create_sheet(title.replace("/", "-").replace(":", ""))
+        part = frame[frame["indicator"].map(_priority_of) == key]
+        sheet.append(list(part.columns))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in part.itertuples(index=False):
+            sheet.append([neutralise(None if isinstance(v, float) and pd.isna(v) else v) for v in row])
+        sheet.freeze_panes = "A2"
+        for column, width in zip("ABCDEFGHI", (6, 9, 60, 14, 9, 16, 16, 10, 40)):
+            sheet.column_dimensions[column].width = width
+    if analytics:
+        sheet = workbook.create_sheet("Cycle analytics")
+        columns = list(analytics["per_economy"][0]) if analytics["per_economy"] else []
+        sheet.append(columns)
+        for row in analytics["per_economy"]:
+            sheet.append([neutralise(row[c]) for c in columns])
+        sheet.append([])
+        for key, value in analytics["overall"].items():
+            sheet.append([key, value])
+    workbook.save(out)

@@ -1,0 +1,280 @@
+"""Read one submission file (XLSX template or CSV) into the long format.
+
+Structural faults reject the whole file with :class:`SubmissionRejected`: unreadable or
+not UTF-8, wrong columns, empty, wrong year, another economy's rows, too large. Row
+faults found while reading (formulas, numbers whose format is ambiguous) become row
+problems; everything else about rows is judged by the Great Expectations suite.
+
+Numbers are normalised only where the reading is certain: "1,234,567", "1,234.5" and
+"1 234" lose their separators, "1,234" too for counts (which are whole), and "12%" is 12
+for percent indicators. "1.234,5" or "1,5" are refused with a message, never guessed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from smewg.core.economies import EconomyRegistry, UnknownEconomy
+from smewg.core.submission_format import CSV_COLUMNS, DATA_SHEET, META_SHEET, TEMPLATE_INFO_COLUMNS
+
+
+class SubmissionRejected(ValueError):
+    """The whole file is refused. ``str()`` is the message for the economy."""
+
+    def __init__(self, message: str, *, row: int | None = None, field: str | None = None):
+        self.row, self.field = row, field
+        super().__init__(message)
+
+
+@dataclass
+class ParsedSubmission:
+    frame: pd.DataFrame
+    """Columns: row, economy, year, indicator, breakdown, raw_value, value_text, value, unit, note."""
+    file_format: str
+    problems: list[dict] = field(default_factory=list)
+    """Row problems found while reading: {row, field, severity, message}."""
+
+
+PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+COMMA_GROUPS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+SPACE_GROUPS = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+(\.\d+)?$")
+DECIMAL_COMMA = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*,\d+$")
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if np.isnan(value) else repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _stripped(column: pd.Series) -> pd.Series:
+    """Surrounding spaces removed, once per distinct value (codes and units repeat a lot)."""
+    codes, uniques = pd.factorize(column.astype(str))
+    stripped = pd.Index(uniques).str.strip()
+    return pd.Series(np.asarray(stripped, dtype=object)[codes] if len(codes) else [], index=column.index, dtype="str")
+
+
+def normalise_number(text: str, kind: str | None) -> tuple[str, str | None]:
+    """(text to check as a number, problem message or None) for one value cell."""
+    text = text.strip().replace("\u00a0", " ")
+    if text == "" or PLAIN_NUMBER.match(text):
+        return text, None
+    if text.endswith("%"):
+        number = text[:-1].strip()
+        if kind == "percent" and PLAIN_NUMBER.match(number):
+            return number, None
+        if kind == "percent":
+            return text, f"'{text}' is not a number"
+        return text, f"'{text}' has a percent sign but this indicator is a {kind or 'non-percent'} value; write the number only"
+    if SPACE_GROUPS.match(text):
+        return re.sub(r"[ \u202f]", "", text), None
+    if COMMA_GROUPS.match(text):
+        groups = text.count(",")
+        if groups > 1 or "." in text or kind == "count":
+            return text.replace(",", ""), None
+        return text, (f"'{text}' is ambiguous (thousands separator or decimal comma?); "
+                      f"write {text.replace(',', '')} or {text.replace(',', '.')}")
+    if DECIMAL_COMMA.match(text):
+        return text, f"'{text}' uses a decimal comma; write it as {text.replace('.', '').replace(',', '.')}"
+    return text, f"'{text}' is not a number"
+
+
+def _shown_value(cell):
+    """A cell's value as the person typed it: a number formatted as a percentage (Excel
+    stores 12.5% as 0.125) comes back as "12.5%", for the percent rules to judge."""
+    value = cell.value
+    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
+        return f"{round(value * 100, 10):g}%"
+    return value
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise SubmissionRejected(
+            f"{path.name} is not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); "
+            "save it as 'CSV UTF-8' and send it again", row=line) from None
+
+
+def _check_columns(columns: list[str], allowed_extra: tuple[str, ...], path: Path) -> None:
+    if len(columns) == 1 and ";" in columns[0]:
+        raise SubmissionRejected(f"{path.name} uses ';' between columns; use commas (CSV UTF-8)", row=1)
+    missing = [c for c in CSV_COLUMNS if c not in columns]
+    unexpected = [c for c in columns if c not in CSV_COLUMNS and c not in allowed_extra]
+    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    problems = []
+    if missing:
+        problems.append(f"missing column(s): {', '.join(missing)}")
+    if unexpected:
+        problems.append(f"unexpected column(s): {', '.join(unexpected)}")
+    if duplicated:
+        problems.append(f"repeated column(s): {', '.join(duplicated)}")
+    if problems:
+        raise SubmissionRejected(
+            f"{path.name} header row: {'; '.join(problems)}. The columns must be {','.join(CSV_COLUMNS)}", row=1)
+
+
+def _read_csv(raw: bytes, path: Path) -> pd.DataFrame:
+    text = _decode(raw, path)
+    if not text.strip():
+        raise SubmissionRejected(f"{path.name} is empty")
+    # The header is checked as written (pandas would rename a repeated column).
+    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+    columns = [c.strip().lower() for c in header]
+    _check_columns(columns, (), path)
+    try:
+        # Blank lines are kept so that row numbers are those a spreadsheet shows; dropped below.
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
+    except pd.errors.ParserError as error:
+        raise SubmissionRejected(f"{path.name} cannot be read as CSV: {error}") from None
+    frame.columns = columns
+    # Line numbers as a person sees them in a text editor: header is line 1.
+    frame.insert(0, "row", np.arange(2, len(frame) + 2, dtype=np.int64))
+    return frame
+
+
+def _read_xlsx(data: bytes, path: Path) -> tuple[pd.DataFrame, dict[str, str], list[dict]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise SubmissionRejected(f"{path.name} cannot be opened as an Excel workbook ({error.__class__.__name__}); "
+                                 "send the template as .xlsx or a CSV UTF-8 file") from None
+    try:
+        if DATA_SHEET not in workbook.sheetnames:
+            raise SubmissionRejected(f"{path.name} has no '{DATA_SHEET}' sheet; use the template for your economy")
+        meta = {}
+        if META_SHEET in workbook.sheetnames:
+            for row in workbook[META_SHEET].iter_rows(min_col=1, max_col=2, values_only=True):
+                if row[0] is not None:
+                    meta[str(row[0])] = _cell_text(row[1])
+        rows = workbook[DATA_SHEET].iter_rows()
+        header = next(rows, None)
+        if header is None:
+            raise SubmissionRejected(f"{path.name} is empty")
+        columns = [_cell_text(c.value).lower() for c in header]
+        while columns and columns[-1] == "":
+            columns.pop()
+        _check_columns(columns, TEMPLATE_INFO_COLUMNS, path)
+        records, problems = [], []
+        value_index, note_index = columns.index("value"), columns.index("note")
+        for number, row_cells in enumerate(rows, start=2):
+            cells = [_shown_value(c) for c in row_cells[: len(columns)]] + [None] * (len(columns) - len(row_cells))
+            # The template pre-fills every indicator row: one left without a value or a note
+            # was not answered (a missing indicator), not a row in error.
+            if _cell_text(cells[value_index]) == "" and _cell_text(cells[note_index]) == "":
+                continue
+            value = cells[value_index]
+            if isinstance(value, str) and value.startswith("="):
+                problems.append({"row": number, "field": "value", "severity": "error",
+                                 "message": f"contains a formula ({value[:40]}); type the number instead"})
+            records.append([number, *(_cell_text(c) for c in cells)])
+    finally:
+        workbook.close()
+    frame = pd.DataFrame(records, columns=["row", *columns]).astype({"row": np.int64})
+    return frame.drop(columns=[c for c in TEMPLATE_INFO_COLUMNS if c in frame.columns]), meta, problems
+
+
+def parse_submission(path: Path, *, economy: str, year: int, registry: EconomyRegistry,
+                     kinds: Mapping[str, str], max_bytes: int, data: bytes | None = None) -> ParsedSubmission:
+    """Read ``path`` (from ``economy``'s inbox folder of cycle ``year``) into the long format.
+
+    ``data``: the file's bytes when already read (so what is parsed is what was checksummed).
+    """
+    size = len(data) if data is not None else path.stat().st_size
+    if size > max_bytes:
+        raise SubmissionRejected(f"{path.name} is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+    suffix = path.suffix.lower()
+    problems: list[dict] = []
+    if suffix in (".csv", ".xlsx"):
+        data = data if data is not None else path.read_bytes()
+    if suffix == ".csv" and data is not None:
+        frame, file_format = _read_csv(data, path), "csv"
+    elif suffix == ".xlsx" and data is not None:
+        frame, meta, problems = _read_xlsx(data, path)
+        file_format = "xlsx"
+        if meta.get("economy") and meta["economy"] != economy:
+            raise SubmissionRejected(f"{path.name} is the template of {meta['economy']}, but it is in {economy}'s folder")
+        if meta.get("year") and meta["year"] != str(year):
+            raise SubmissionRejected(f"{path.name} is the template for {meta['year']}; this is the {year} cycle")
+    else:
+        raise SubmissionRejected(f"{path.name}: files of type '{suffix or '(none)'}' are not accepted; send .xlsx or .csv")
+
+    for column in CSV_COLUMNS:
+        frame[column] = _stripped(frame[column]) if column != "value" else frame[column].astype(str)
+    frame = frame[(frame[list(CSV_COLUMNS)] != "").any(axis=1)]
+    if frame.empty:
+        raise SubmissionRejected(f"{path.name} has a header but no data rows")
+
+    _check_economies(frame, economy, registry, path)
+    frame = frame.assign(economy=economy)
+
+    years = pd.to_numeric(frame["year"], errors="coerce")
+    if not (years == year).any():
+        found = sorted({str(y) for y in frame["year"].unique()})[:3]
+        raise SubmissionRejected(f"{path.name} is for year {', '.join(found)}; this inbox is for the {year} cycle")
+    frame["year"] = years
+
+    frame["breakdown"] = frame["breakdown"].str.lower().replace("", "total")
+    kind_of_row = frame["indicator"].map(kinds)
+    # Currency codes are upper case, the kinds "count"/"percent" lower case; case is not an error.
+    frame["unit"] = frame["unit"].where(kind_of_row != "amount", frame["unit"].str.upper())
+    frame["unit"] = frame["unit"].where(kind_of_row == "amount", frame["unit"].str.lower()).replace("", None)
+    frame["note"] = frame["note"].replace("", None)
+    frame["raw_value"] = frame["value"].replace("", None)
+    value_text = frame["value"].copy()
+    # Only cells that are not plain numbers need a closer look (a handful in real files).
+    odd = (value_text != "") & ~value_text.str.match(PLAIN_NUMBER.pattern, na=False)
+    numeric = ~odd & (value_text != "")
+    already = {(p["row"], p["field"]) for p in problems}
+    for index in frame.index[odd]:
+        text, message = normalise_number(value_text.at[index], kind_of_row.at[index])
+        value_text.at[index] = text
+        numeric.at[index] = message is None
+        row = int(frame.at[index, "row"])
+        if message and (row, "value") not in already:
+            problems.append({"row": row, "field": "value", "severity": "error", "message": message})
+    frame["value_text"] = value_text.replace("", None)
+    values = pd.to_numeric(value_text.where(numeric), errors="coerce")
+    for index in frame.index[np.isinf(values.to_numpy(dtype="float64", na_value=np.nan))]:
+        row = int(frame.at[index, "row"])
+        problems.append({"row": row, "field": "value", "severity": "error",
+                         "message": f"'{value_text.at[index]}' is not a finite number"})
+    frame["value"] = values.where(~np.isinf(values.to_numpy(dtype="float64", na_value=np.nan)))
+    columns = ["row", "economy", "year", "indicator", "breakdown", "raw_value", "value_text", "value", "unit", "note"]
+    return ParsedSubmission(frame[columns].reset_index(drop=True), file_format, problems)
+
+
+def _check_economies(frame: pd.DataFrame, economy: str, registry: EconomyRegistry, path: Path) -> None:
+    for text in frame["economy"].unique():
+        first_row = int(frame.loc[frame["economy"] == text, "row"].iloc[0])
+        if text == "":
+            raise SubmissionRejected(f"{path.name} row {first_row}, field economy: empty; write {economy}",
+                                     row=first_row, field="economy")
+        try:
+            named = registry.resolve(text)
+        except UnknownEconomy as error:
+            raise SubmissionRejected(f"{path.name} row {first_row}, field economy: {error}",
+                                     row=first_row, field="economy") from None
+        if named.code != economy:
+            raise SubmissionRejected(
+                f"{path.name} row {first_row}, field economy: names {named.name} ({named.code}) but the file is in "
+                f"{economy}'s folder; an economy can only submit its own data", row=first_row, field="economy")

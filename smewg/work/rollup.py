@@ -1,0 +1,271 @@
+"""The KPI rollup of a cycle, kept as a snapshot that says which submission versions it used.
+
+Rules (SPEC sections 1 and 7, issue 5):
+
+* Inputs: per economy, the newest version that was not rejected and had arrived by
+  ``as_of`` (so a rollup can be recomputed as it stood on any day); its rows that were
+  not quarantined. An empty value with a note is a "no data" answer: it counts in
+  coverage, never in a figure.
+* Per indicator and breakdown for the cycle year: ``N_REPORTING`` (and which economies);
+  counts: ``SUM``; amounts: ``SUM`` in USD, each value converted with the FX table's
+  rate for the cycle year (a currency without a rate is left out and listed, never
+  added unconverted); percents: ``MEAN`` and ``MEDIAN``, never a sum.
+* ``CHANGE_PREV`` / ``CHANGE_BASELINE``: on a balanced panel (economies reporting both
+  years), the percent change of the panel's sum for counts and amounts (amounts of both
+  years at the cycle year's rates, so exchange-rate moves are not counted as growth),
+  the change of the panel's mean in percentage points for percents.
+* Each economy's own figure is kept as ``VALUE`` in its reported unit.
+* Per objective and priority area: indicators with data and coverage; and the cycle's
+  analytics (response, timeliness, reminders, corrections) per economy and overall.
+
+A rerun on the same inputs returns the existing snapshot and writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smewg.core.catalogue import Plan
+from smewg.core.cycle import CycleContext
+from smewg.core.fx import FxTable, load_fx
+from smewg.core.store import session_scope
+from smewg.core.store.models import (
+    CycleRow,
+    ObservationRow,
+    RollupFigureRow,
+    RollupSnapshotRow,
+    SubmissionRow,
+)
+from smewg.work.cycles import first_usable_arrivals, get_or_create_cycle
+from smewg.work.outbox import messages_per_economy
+
+ROLLUP_VERSION = "1"
+AGGREGATE = "APEC"
+
+
+@dataclass
+class SnapshotResult:
+    snapshot_id: int
+    created: bool
+    submission_ids: list[int]
+    figures: int
+
+
+def used_submissions(session: Session, plan_id: str, year: int, end_of_as_of: datetime) -> dict[str, SubmissionRow]:
+    """Per economy, the newest non-rejected version received before ``end_of_as_of``."""
+    rows = session.scalars(
+        select(SubmissionRow).join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
+        .where(CycleRow.plan_id == plan_id, CycleRow.year == year, SubmissionRow.status != "rejected",
+               SubmissionRow.received_at < end_of_as_of)
+        .order_by(SubmissionRow.economy_code, SubmissionRow.version))
+    return {row.economy_code: row for row in rows}  # the last (newest) per economy wins
+
+
+def observations_of(session: Session, submissions: list[SubmissionRow], year_of: dict[int, int]) -> pd.DataFrame:
+    """Rows of those versions that were not quarantined, with economy and year."""
+    ids = [s.id for s in submissions]
+    economy_of = {s.id: s.economy_code for s in submissions}
+    columns = ["submission_id", "economy", "year", "indicator", "breakdown", "value", "unit", "note"]
+    if not ids:
+        return pd.DataFrame(columns=columns)
+    query = (select(ObservationRow.submission_id, ObservationRow.indicator_id, ObservationRow.breakdown,
+                    ObservationRow.value, ObservationRow.unit, ObservationRow.note)
+             .where(ObservationRow.submission_id.in_(ids), ObservationRow.status != "quarantined"))
+    frame = pd.DataFrame(session.execute(query).all(),
+                         columns=["submission_id", "indicator", "breakdown", "value", "unit", "note"])
+    frame["economy"] = frame["submission_id"].map(economy_of)
+    frame["year"] = frame["submission_id"].map(year_of)
+    return frame[columns]
+
+
+def _usd(frame: pd.DataFrame, fx: FxTable, rate_year: int) -> pd.Series:
+    rates = frame["unit"].map(lambda unit: fx.rate(rate_year, unit) if isinstance(unit, str) else None)
+    return frame["value"] / rates.astype("float64")
+
+
+def _figure(indicator: str, breakdown: str, year: int, statistic: str, value: float | None, unit: str | None,
+            economies: list[str]) -> dict[str, Any]:
+    return {"indicator_id": indicator, "breakdown": breakdown, "year": year, "statistic": statistic,
+            "value": None if value is None or pd.isna(value) else float(value), "unit": unit,
+            "economies": sorted(economies)}
+
+
+def _change(kind: str, now: pd.DataFrame, before: pd.DataFrame) -> tuple[float | None, str, list[str]]:
+    """Change on the balanced panel of economies present in both frames (values already comparable)."""
+    panel = sorted(set(now["economy"]) & set(before["economy"]))
+    if not panel:
+        return None, "percent", []
+    a = now.set_index("economy").loc[panel, "comparable"]
+    b = before.set_index("economy").loc[panel, "comparable"]
+    if kind == "percent":
+        return float(a.mean() - b.mean()), "pp", panel
+    base = float(b.sum())
+    return (None if base == 0 else (float(a.sum()) - base) / base * 100), "percent", panel
+
+
+def compute_figures(plan: Plan, year: int, data: pd.DataFrame, fx: FxTable) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """All figures of the cycle year from the used rows of the cycle, previous and baseline years."""
+    figures: list[dict[str, Any]] = []
+    unconverted: list[dict[str, Any]] = []
+    rates_used: dict[str, float] = {}
+    numeric = data[data["value"].notna()].copy()
+    no_data = data[data["value"].isna() & data["note"].notna()]
+    baseline = plan.period.start
+    for indicator in plan.all_indicators():
+        for breakdown in indicator.breakdowns:
+            rows = numeric[(numeric["indicator"] == indicator.id) & (numeric["breakdown"] == breakdown)].copy()
+            if indicator.kind == "amount":
+                rows["comparable"] = _usd(rows, fx, year)  # every year at the cycle year's rates
+                for unit in rows.loc[rows["year"] == year, "unit"].dropna().unique():
+                    rate = fx.rate(year, unit)
+                    if rate is not None:
+                        rates_used[unit] = rate
+                missing = rows[rows["comparable"].isna()]
+                unconverted += [{"economy": r.economy, "indicator": indicator.id, "breakdown": breakdown,
+                                 "year": int(r.year), "unit": r.unit} for r in missing.itertuples()]
+            else:
+                rows["comparable"] = rows["value"]
+            reported = rows[rows["year"] == year]
+            for row in reported.itertuples():
+                figures.append(_figure(indicator.id, breakdown, year, "VALUE", row.value, row.unit, [row.economy]))
+            figures.append(_figure(indicator.id, breakdown, year, "N_REPORTING", len(reported), "economies",
+                                   list(reported["economy"])))
+            # Aggregates only from comparable values: an amount without an FX rate is listed, not added.
+            rows = rows[rows["comparable"].notna()]
+            current = rows[rows["year"] == year]
+            economies = sorted(current["economy"])
+            answered_no_data = sorted(no_data[(no_data["indicator"] == indicator.id) & (no_data["breakdown"] == breakdown)
+                                              & (no_data["year"] == year)]["economy"])
+            figures.append(_figure(indicator.id, breakdown, year, "N_NO_DATA", len(answered_no_data), "economies",
+                                   answered_no_data))
+            if indicator.kind == "percent":
+                values = current["value"].tolist()
+                figures.append(_figure(indicator.id, breakdown, year, "MEAN", statistics.fmean(values) if values else None,
+                                       "percent", economies))
+                figures.append(_figure(indicator.id, breakdown, year, "MEDIAN", statistics.median(values) if values else None,
+                                       "percent", economies))
+            else:
+                total = float(current["comparable"].sum()) if len(current) else None
+                figures.append(_figure(indicator.id, breakdown, year, "SUM", total,
+                                       "USD" if indicator.kind == "amount" else "count", economies))
+            for statistic, other in (("CHANGE_PREV", year - 1), ("CHANGE_BASELINE", baseline)):
+                if other >= year or other < baseline:
+                    continue
+                value, unit, panel = _change(indicator.kind, current, rows[rows["year"] == other])
+                figures.append(_figure(indicator.id, breakdown, year, statistic, value, unit, panel))
+    figures += _coverage(plan, year, data)
+    return figures, {"fx_rates_used": dict(sorted(rates_used.items())), "fx_base": fx.base,
+                     "not_converted": unconverted}
+
+
+def _coverage(plan: Plan, year: int, data: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per objective and priority area: indicators with data, and answered share of (economy, indicator)."""
+    current = data[data["year"] == year]
+    with_value = set(current.loc[current["value"].notna(), "indicator"])
+    answered = current[current["value"].notna() | current["note"].notna()][["economy", "indicator"]].drop_duplicates()
+    economies = len(plan.economies)
+    figures = []
+    groups = [(o.id, [i.id for i in o.indicators]) for o in plan.objectives()]
+    groups += [(p.id, [i.id for o in p.objectives for i in o.indicators]) for p in plan.priorities]
+    groups += [("G", [i.id for i in plan.general_indicators])]
+    for group, ids in groups:
+        if not ids:
+            continue
+        covered = answered[answered["indicator"].isin(ids)]
+        figures.append(_figure(group, "total", year, "INDICATORS_WITH_DATA", len(with_value & set(ids)), "indicators",
+                               sorted(covered["economy"].unique())))
+        figures.append(_figure(group, "total", year, "COVERAGE", len(covered) / (economies * len(ids)) * 100, "percent",
+                               sorted(covered["economy"].unique())))
+    return figures
+
+
+def cycle_analytics(session: Session, context: CycleContext, used: dict[str, SubmissionRow], as_of: date,
+                    all_versions: list[SubmissionRow]) -> dict[str, Any]:
+    """Response, timeliness, reminders and corrections, per economy and overall."""
+    reminders = messages_per_economy(session, context.year, ("reminder",), up_to=as_of)
+    first_arrival = first_usable_arrivals(session, context, as_of)
+    per_economy = []
+    for economy in context.catalogue.participating():
+        versions = [v for v in all_versions if v.economy_code == economy.code and v.status != "rejected"
+                    and v.received_at < context.end_of_day(as_of)]
+        deadline = context.calendar.deadline_for(economy.code)
+        arrived = first_arrival.get(economy.code)
+        per_economy.append({
+            "economy": economy.code, "submitted": arrived is not None,
+            "on_time": arrived is not None and arrived <= deadline,
+            "days_from_call": (arrived - context.calendar.call_for_data).days if arrived else None,
+            "reminders_sent": reminders.get(economy.code, 0),
+            "correction_rounds": max(0, len(versions) - 1),
+            "version_used": used[economy.code].version if economy.code in used else None,
+        })
+    submitted = [e for e in per_economy if e["submitted"]]
+    days = [e["days_from_call"] for e in submitted]
+    overall = {
+        "economies": len(per_economy), "submitted": len(submitted),
+        "response_rate": len(submitted) / len(per_economy) * 100 if per_economy else 0.0,
+        "on_time_rate": sum(e["on_time"] for e in per_economy) / len(per_economy) * 100 if per_economy else 0.0,
+        "median_days_from_call": statistics.median(days) if days else None,
+        "reminders_sent": sum(e["reminders_sent"] for e in per_economy),
+        "correction_rounds": sum(e["correction_rounds"] for e in per_economy),
+    }
+    return {"per_economy": per_economy, "overall": overall}
+
+
+def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResult:
+    """Compute (or find) the cycle's snapshot as of ``as_of``."""
+    plan = context.catalogue.plan
+    fx = load_fx(context.settings.fx_file)
+    with session_scope(context.engine) as session:
+        cycle = get_or_create_cycle(session, plan.id, context.year, now=now)
+        end = context.end_of_day(as_of)
+        years = sorted({context.year, context.year - 1, plan.period.start} & set(plan.period.years))
+        used_by_year = {y: used_submissions(session, plan.id, y, end) for y in years}
+        used = [s for y in years for s in used_by_year[y].values()]
+        year_of = {s.id: y for y in years for s in used_by_year[y].values()}
+        current = used_by_year[context.year]
+        all_versions = list(session.scalars(select(SubmissionRow).where(SubmissionRow.cycle_id == cycle.id)))
+        analytics = cycle_analytics(session, context, current, as_of, all_versions)
+        key = hashlib.sha256(json.dumps({
+            "submissions": sorted(s.id for s in used), "fx": fx.checksum, "version": ROLLUP_VERSION,
+            "plan": plan.model_dump(mode="json"), "calendar": context.calendar.model_dump(mode="json"),
+            "reminders": [(e["economy"], e["reminders_sent"]) for e in analytics["per_economy"]],
+        }).encode()).hexdigest()
+        existing = session.scalar(select(RollupSnapshotRow).where(
+            RollupSnapshotRow.cycle_id == cycle.id, RollupSnapshotRow.inputs_key == key))
+        if existing is not None:
+            count = session.scalar(select(func.count()).where(RollupFigureRow.snapshot_id == existing.id))
+            return SnapshotResult(existing.id, False, list(existing.submission_ids), int(count or 0))
+        figures, conversion = compute_figures(plan, context.year, observations_of(session, used, year_of), fx)
+        snapshot = RollupSnapshotRow(cycle_id=cycle.id, inputs_key=key, submission_ids=sorted(s.id for s in used),
+                                     as_of=as_of, created_at=now,
+                                     details={"analytics": analytics, **conversion,
+                                              "submissions": {str(y): {c: s.version for c, s in used_by_year[y].items()}
+                                                              for y in years}})
+        session.add(snapshot)
+        session.flush()
+        session.add_all(RollupFigureRow(snapshot_id=snapshot.id, **figure) for figure in figures)
+        return SnapshotResult(snapshot.id, True, snapshot.submission_ids, len(figures))
+
+
+def latest_snapshot(session: Session, plan_id: str, year: int) -> RollupSnapshotRow | None:
+    """The snapshot as of the latest day (a backfill for an earlier day does not replace it)."""
+    return session.scalar(select(RollupSnapshotRow).join(CycleRow, RollupSnapshotRow.cycle_id == CycleRow.id)
+                          .where(CycleRow.plan_id == plan_id, CycleRow.year == year)
+                          .order_by(RollupSnapshotRow.as_of.desc(), RollupSnapshotRow.id.desc()).limit(1))
+
+
+def snapshot_figures(session: Session, snapshot_id: int) -> pd.DataFrame:
+    rows = session.scalars(select(RollupFigureRow).where(RollupFigureRow.snapshot_id == snapshot_id)
+                           .order_by(RollupFigureRow.id))
+    return pd.DataFrame([{"indicator": r.indicator_id, "breakdown": r.breakdown, "year": r.year,
+                          "statistic": r.statistic, "value": r.value, "unit": r.unit, "economies": r.economies}
+                         for r in rows])

@@ -1,0 +1,190 @@
+"""Deliver the outbox to Slack with slack-sdk's ``WebClient`` and its retry handlers.
+
+Delivery is at-most-once per message and never loses one:
+
+* each message carries its dedupe key in Slack message ``metadata``;
+* 429 (honouring ``Retry-After``), 5xx and connection errors are retried by slack-sdk's
+  own handlers; what still fails stays in the outbox (status ``failed``) for the next run;
+* a read timeout or a dropped connection leaves the outcome unknown (Slack may have posted
+  it), so before posting such a message again the channel's recent history is searched
+  for its dedupe key;
+* ``invalid_auth`` and friends stop the run with one clear log line (every other message
+  would fail the same way); ``channel_not_found`` names the channel and moves on.
+
+With no token configured nothing is sent: messages wait in the outbox (``smewg outbox``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.models.metadata import Metadata
+from sqlalchemy import Engine, select
+
+from smewg.core.clock import now_utc
+from smewg.core.settings import Settings
+from smewg.core.store import session_scope
+from smewg.core.store.models import NotificationRow
+
+METADATA_EVENT_TYPE = "smewg_notification"
+AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
+                         "missing_scope", "no_permission"})
+CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+UNKNOWN_OUTCOME = "outcome unknown"
+
+
+def make_client(settings: Settings, token: str | None) -> WebClient | None:
+    """A WebClient with slack-sdk's retry handlers, or None when there is no token.
+
+    ``token`` comes from ``SMEWG_SLACK_TOKEN`` or a Prefect Secret block: resolving the
+    block is the tasks layer's job (``smewg.tasks.outbox.slack_token``).
+    """
+    if not token:
+        return None
+    return WebClient(
+        token=token,
+        base_url=settings.slack_base_url,
+        timeout=settings.slack_timeout_seconds,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+@dataclass
+class DeliveryReport:
+    delivered: int = 0
+    failed: int = 0
+    waiting: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"delivered": self.delivered, "failed": self.failed, "waiting": self.waiting, "problems": self.problems}
+
+
+class _StopDelivery(Exception):
+    """Slack cannot take any message this run (bad token, unreachable)."""
+
+
+class _ChannelIds:
+    """Channel names to ids, looked up once per run (history needs ids, posting takes names)."""
+
+    def __init__(self, client: WebClient):
+        self._client = client
+        self._ids: dict[str, str] | None = None
+
+    def get(self, channel: str) -> str | None:
+        if not channel.startswith("#"):
+            return channel
+        if self._ids is None:  # SlackResponse iterates over the pages itself
+            self._ids = {f"#{c['name']}": c["id"]
+                         for page in self._client.conversations_list(limit=200, types="public_channel,private_channel")
+                         for c in page["channels"]}
+        return self._ids.get(channel)
+
+
+def _already_posted(client: WebClient, channels: _ChannelIds, row: NotificationRow) -> bool:
+    """True when a message carrying ``row``'s dedupe key is in its channel's history."""
+    channel_id = channels.get(row.channel)
+    if channel_id is None:
+        return False
+    oldest = f"{row.created_at.timestamp() - 60:.6f}"
+    for page in client.conversations_history(channel=channel_id, oldest=oldest, include_all_metadata=True, limit=200):
+        for message in page["messages"]:
+            metadata = message.get("metadata") or {}
+            if (metadata.get("event_type") == METADATA_EVENT_TYPE
+                    and (metadata.get("event_payload") or {}).get("dedupe_key") == row.dedupe_key):
+                return True
+    return False
+
+
+def _deliver_one(client: WebClient, channels: _ChannelIds, row: NotificationRow, logger: logging.Logger) -> bool:
+    """Post one message; True when Slack has it. Raises _StopDelivery when no message can go."""
+    label = f"message {row.id} ({row.kind}) to {row.channel}"
+    try:
+        if row.last_error and row.last_error.startswith(UNKNOWN_OUTCOME) and _already_posted(client, channels, row):
+            logger.info("%s was posted before its answer timed out; not posting it again", label)
+            return True
+        client.chat_postMessage(
+            channel=row.channel, text=row.text, blocks=row.blocks,
+            metadata=Metadata(event_type=METADATA_EVENT_TYPE, event_payload={"dedupe_key": row.dedupe_key}),
+        )
+        return True
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else None
+        status = error.response.status_code if error.response is not None else None
+        if code in AUTH_ERRORS:
+            row.last_error = f"slack refused the token: {code}"
+            logger.error("Slack refused the token (%s) while sending %s: check SMEWG_SLACK_TOKEN; "
+                         "undelivered messages stay in the outbox", code, label)
+            raise _StopDelivery from None
+        if code in CHANNEL_ERRORS:
+            row.last_error = f"{code}: {row.channel}"
+            logger.error("Slack channel %s: %s; %s stays in the outbox. Invite the bot to the channel "
+                         "or correct config/slack.yaml", row.channel, code, label)
+            return False
+        row.last_error = f"slack error {code or status}"
+        logger.warning("Slack did not take %s (%s, HTTP %s) after retries; it stays in the outbox", label, code, status)
+        return False
+    except TimeoutError:
+        row.last_error = f"{UNKNOWN_OUTCOME}: no answer within the time limit; checked for a duplicate before resending"
+        logger.warning("Slack did not answer in time for %s; it may have been posted, the next run checks before resending",
+                       label)
+        return False
+    except (URLError, ConnectionError, OSError) as error:
+        # A connection dropped mid-request may have delivered the post: check before resending.
+        row.last_error = f"{UNKNOWN_OUTCOME}: cannot reach Slack: {getattr(error, 'reason', error)}"
+        logger.error("Cannot reach Slack (%s); undelivered messages stay in the outbox", getattr(error, "reason", error))
+        raise _StopDelivery from None
+
+
+def deliver_outbox(engine: Engine, client: WebClient | None, *, logger: logging.Logger | None = None,
+                   clock: Callable[[], datetime] = now_utc) -> DeliveryReport:
+    """Try every undelivered message once, oldest first; each outcome is committed at once."""
+    logger = logger or logging.getLogger("smewg.slack")
+    report = DeliveryReport()
+    with session_scope(engine) as session:
+        ids = list(session.scalars(select(NotificationRow.id).where(NotificationRow.status != "delivered")
+                                   .order_by(NotificationRow.id)))
+    if client is None:
+        report.waiting = len(ids)
+        if ids:
+            logger.info("No Slack token configured: %d messages wait in the outbox (smewg outbox)", len(ids))
+        return report
+    channels = _ChannelIds(client)
+    for position, notification_id in enumerate(ids):
+        with session_scope(engine) as session:
+            row = session.get(NotificationRow, notification_id)
+            if row is None:
+                continue
+            row.attempts += 1
+            try:
+                delivered = _deliver_one(client, channels, row, logger)
+            except _StopDelivery:
+                row.status = "failed"
+                report.failed += 1
+                report.waiting = len(ids) - position - 1
+                report.problems.append(row.last_error or "stopped")
+                return report
+            if delivered:
+                row.status, row.delivered_at, row.last_error = "delivered", clock(), None
+                report.delivered += 1
+            else:
+                row.status = "failed"
+                report.failed += 1
+                report.problems.append(row.last_error or "unknown")
+    return report

@@ -1,0 +1,61 @@
+"""The status of a cycle on a given day, from the store only (no Prefect): for `smewg status`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smewg.core.cycle import CycleContext, open_cycle
+from smewg.core.settings import Settings
+from smewg.core.store import require_store, session_scope
+from smewg.core.store.models import CycleRow, ReviewVersionRow, RollupSnapshotRow
+from smewg.work.cycles import first_usable_arrivals
+from smewg.work.outbox import failed_runs_alerted, messages_per_economy
+from smewg.work.rollup import used_submissions
+
+
+def cycle_status(settings: Settings, year: int, as_of: date) -> dict[str, Any]:
+    """Read-only: a missing store is an error naming ``smewg init``, never an empty file."""
+    require_store(settings.resolved_database_url)
+    with open_cycle(settings, year) as context, session_scope(context.engine) as session:
+        return _status(session, context, as_of)
+
+
+def _status(session: Session, context: CycleContext, as_of: date) -> dict[str, Any]:
+    plan, year = context.catalogue.plan, context.year
+    end = context.end_of_day(as_of)
+    used = used_submissions(session, plan.id, year, end)
+    first_arrival = first_usable_arrivals(session, context, as_of)
+    chased = messages_per_economy(session, year, ("reminder", "escalation"), up_to=as_of)
+    failed = failed_runs_alerted(session, year, before=end)
+    cycle = session.scalar(select(CycleRow).where(CycleRow.plan_id == plan.id, CycleRow.year == year))
+    rolled_up = cycle is not None and (session.scalar(select(func.count()).where(
+        RollupSnapshotRow.cycle_id == cycle.id, RollupSnapshotRow.as_of <= as_of)) or 0) > 0
+    reviews = set(session.scalars(select(ReviewVersionRow.kind).where(ReviewVersionRow.plan_id == plan.id)))
+    economies = []
+    for economy in context.catalogue.participating():
+        deadline = context.calendar.deadline_for(economy.code)
+        submission = used.get(economy.code)
+        # Late is judged by the first usable version: a correction after the deadline is not lateness.
+        received = first_arrival.get(economy.code)
+        late = (received > deadline) if received else as_of > deadline
+        economies.append({"economy": economy.code, "name": economy.name, "deadline": deadline.isoformat(),
+                          "submitted": submission is not None, "version": submission.version if submission else None,
+                          "received_at": submission.received_at.isoformat() if submission else None, "late": late,
+                          "quarantined_rows": submission.rows_quarantined if submission else 0,
+                          "reminders_and_escalations_sent": chased.get(economy.code, 0)})
+    done_checks = {"KPI rollup": rolled_up, **{r.name: r.kind in reviews for r in context.calendar.reviews}}
+    milestones = []
+    for milestone in context.calendar.milestones():
+        if milestone.name in done_checks:
+            state = "done" if done_checks[milestone.name] else ("overdue" if milestone.date < as_of else "upcoming")
+        else:
+            state = "passed" if milestone.date <= as_of else "upcoming"
+        milestones.append({"name": milestone.name, "date": milestone.date.isoformat(), "state": state})
+    submitted = sum(e["submitted"] for e in economies)
+    late_count = sum(e["late"] for e in economies)
+    return {"year": year, "as_of": as_of.isoformat(), "economies": economies, "milestones": milestones,
+            "failed_runs": int(failed), "summary": f"{submitted} of {len(economies)} submitted, {late_count} late"}
