@@ -35,7 +35,8 @@ from smewg.core.catalogue import Plan
 from smewg.core.economies import load_economies
 from smewg.core.paths import ECONOMIES_FILE
 from smewg.core.store import create_store_engine, upgrade
-from smewg.work.parse import PLAIN_NUMBER, parse_submission
+from smewg.work.numbers import PLAIN_NUMBER
+from smewg.work.parse import parse_submission
 from smewg.work.quality import prepare, suite_parameters, validate
 from smewg.work.submissions import store_submission
 
@@ -47,24 +48,40 @@ def synthetic_plan(rows: int) -> Plan:
     for p in range(1, 11):
         objectives = []
         for o in range(1, 11):
-            indicators = [{"id": f"{p}.{o}.{i}", "name": f"Indicator {p}.{o}.{i}",
-                           "kind": ("count", "percent", "amount")[i % 3], "breakdowns": breakdowns} for i in range(1, 11)]
+            indicators = [
+                {
+                    "id": f"{p}.{o}.{i}",
+                    "name": f"Indicator {p}.{o}.{i}",
+                    "kind": ("count", "percent", "amount")[i % 3],
+                    "breakdowns": breakdowns,
+                }
+                for i in range(1, 11)
+            ]
             objectives.append({"id": f"{p}.{o}", "title": f"Objective {p}.{o}", "indicators": indicators})
         priorities.append({"id": str(p), "title": f"Priority {p}", "objectives": objectives})
-    return Plan.model_validate({"id": "bench", "title": "Bench plan", "period": {"start": 2022, "end": 2022},
-                                "economies": ["KOR"], "priorities": priorities})
+    return Plan.model_validate(
+        {
+            "id": "bench",
+            "title": "Bench plan",
+            "period": {"start": 2022, "end": 2022},
+            "economies": ["KOR"],
+            "priorities": priorities,
+        }
+    )
 
 
 def write_file(path: Path, plan: Plan, rows: int) -> None:
     pairs = [(i.id, b, i.kind) for i in plan.all_indicators() for b in i.breakdowns][:rows]
     rng = np.random.default_rng(7)
     frame = pd.DataFrame(pairs, columns=["indicator", "breakdown", "kind"])
-    value = np.where(frame["kind"] == "percent", rng.uniform(0, 100, len(frame)).round(1),
-                     rng.integers(1, 1_000, len(frame)).astype(float))
+    value = np.where(
+        frame["kind"] == "percent", rng.uniform(0, 100, len(frame)).round(1), rng.integers(1, 1_000, len(frame)).astype(float)
+    )
     # Totals bound their breakdowns, as in real data.
     value = np.where((frame["breakdown"] == "total") & (frame["kind"] != "percent"), 1e9, value)
-    frame = frame.assign(economy="KOR", year=2022, value=value,
-                         unit=np.where(frame["kind"] == "amount", "KRW", frame["kind"]), note="")
+    frame = frame.assign(
+        economy="KOR", year=2022, value=value, unit=np.where(frame["kind"] == "amount", "KRW", frame["kind"]), note=""
+    )
     frame.loc[frame.index[::100_000], "value"] = -1  # a few bad rows
     frame[["economy", "year", "indicator", "breakdown", "value", "unit", "note"]].to_csv(path, index=False)
 
@@ -103,11 +120,23 @@ def run_once(plan: Plan, path: Path, url: str) -> dict[str, float]:
 
     mark = time.perf_counter()
     engine = create_store_engine(url)
-    outcome = store_submission(engine, plan_id="bench", year=2022, economy="KOR", file_name=path.name,
-                               checksum=f"{time.time_ns():064d}"[-64:], size_bytes=path.stat().st_size,
-                               received_at=datetime.now(UTC), now=datetime.now(UTC), frame=parsed.frame,
-                               statuses=validation.statuses, problems=validation.problems, success=validation.success,
-                               statistics=validation.statistics, data_docs=None)
+    outcome = store_submission(
+        engine,
+        plan_id="bench",
+        year=2022,
+        economy="KOR",
+        file_name=path.name,
+        checksum=f"{time.time_ns():064d}"[-64:],
+        size_bytes=path.stat().st_size,
+        received_at=datetime.now(UTC),
+        now=datetime.now(UTC),
+        frame=parsed.frame,
+        statuses=validation.statuses,
+        problems=validation.problems,
+        success=validation.success,
+        statistics=validation.statistics,
+        data_docs=None,
+    )
     engine.dispose()
     times["store"] = time.perf_counter() - mark
     times["end to end"] = time.perf_counter() - start

@@ -18,19 +18,29 @@ from smewg.work.untrusted import markdown_cell
 
 def _summary(year: int, as_of: date, outcomes: list[dict], warnings: list[str]) -> str:
     new = [o for o in outcomes if o["status"] != "unchanged"]
-    lines = [f"## Collection {year}, as of {as_of.isoformat()}", "",
-             f"{len(new)} new file(s), {len(outcomes) - len(new)} already stored.", "",
-             "| economy | file | version | status | accepted | quarantined | flagged |", "|---|---|---|---|---|---|---|"]
-    lines += [f"| {o['economy']} | {markdown_cell(o['file'])} | {o['version']} | {o['status']} | {o['rows_accepted']:,} | "
-              f"{o['rows_quarantined']:,} | {o['rows_flagged']:,} |" for o in new]
+    lines = [
+        f"## Collection {year}, as of {as_of.isoformat()}",
+        "",
+        f"{len(new)} new file(s), {len(outcomes) - len(new)} already stored.",
+        "",
+        "| economy | file | version | status | accepted | quarantined | flagged |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {o['economy']} | {markdown_cell(o['file'])} | {o['version']} | {o['status']} | {o['rows_accepted']:,} | "
+        f"{o['rows_quarantined']:,} | {o['rows_flagged']:,} |"
+        for o in new
+    ]
     if warnings:
         lines += ["", "Inbox warnings:", *(f"- {markdown_cell(w)}" for w in warnings)]
     return "\n".join(lines) + "\n"
 
 
-@flow(name="collect-submissions",
-      description="Scan the inbox, validate new files with the GX suite, store every version, acknowledge to economies.",
-      **FAILURE_HOOKS)
+@flow(
+    name="collect-submissions",
+    description="Scan the inbox, validate new files with the GX suite, store every version, acknowledge to economies.",
+    **FAILURE_HOOKS,
+)
 def collect_submissions(year: int | None = None, as_of: date | None = None) -> dict:
     year, as_of = resolve_cycle(year, as_of)
     with cycle_context(year) as context:
@@ -41,12 +51,17 @@ def collect_submissions(year: int | None = None, as_of: date | None = None) -> d
         futures = [collect_economy_task.submit(context, files[economy]) for economy in sorted(files)]
         outcomes = [outcome for future in futures for outcome in future.result()]
         delivery = deliver_outbox_task(context)
-    create_markdown_artifact(key=f"collection-{year}", markdown=_summary(year, as_of, outcomes, warnings),
-                             description=f"Submissions collected on {as_of.isoformat()}")
+    create_markdown_artifact(
+        key=f"collection-{year}",
+        markdown=_summary(year, as_of, outcomes, warnings),
+        description=f"Submissions collected on {as_of.isoformat()}",
+    )
     for outcome in outcomes:
         if outcome["status"] != "unchanged" and outcome["data_docs"]:
-            create_link_artifact(key=f"data-docs-{year}-{outcome['economy'].lower()}",
-                                 link=Path(outcome["data_docs"]).resolve().as_uri(),
-                                 link_text=f"{outcome['economy']} v{outcome['version']} validation report",
-                                 description=f"GX Data Docs for {markdown_cell(outcome['file'])}")
+            create_link_artifact(
+                key=f"data-docs-{year}-{outcome['economy'].lower()}",
+                link=Path(outcome["data_docs"]).resolve().as_uri(),
+                link_text=f"{outcome['economy']} v{outcome['version']} validation report",
+                description=f"GX Data Docs for {markdown_cell(outcome['file'])}",
+            )
     return {"year": year, "as_of": as_of.isoformat(), "outcomes": outcomes, "warnings": warnings, "delivery": delivery}

@@ -14,9 +14,11 @@ from smewg.tasks.outbox import deliver_outbox_task
 from smewg.work.untrusted import markdown_cell
 
 
-@flow(name="watch-deadlines",
-      description="Escalate late submissions, alert the Secretariat of missed deadlines and overdue steps, deliver the outbox.",
-      **FAILURE_HOOKS)
+@flow(
+    name="watch-deadlines",
+    description="Escalate late submissions, alert the Secretariat of missed deadlines and overdue steps, deliver the outbox.",
+    **FAILURE_HOOKS,
+)
 def watch_deadlines(year: int | None = None, as_of: date | None = None) -> dict:
     """``year`` defaults to the cycle of ``as_of`` (default: today in Asia/Singapore)."""
     year, as_of = resolve_cycle(year, as_of)
@@ -27,7 +29,10 @@ def watch_deadlines(year: int | None = None, as_of: date | None = None) -> dict:
     alerts = "\n".join(f"- {markdown_cell(a['what'])}" for a in queued["alerts"]) or "- none"
     create_markdown_artifact(
         key=f"deadlines-{year}",
-        markdown=(f"## Deadlines {year}, as of {as_of.isoformat()}\n\nEscalated: {escalations}\n\nSecretariat alerts:\n{alerts}\n\n"
-                  f"Delivered {delivery['delivered']}, failed {delivery['failed']}, waiting {delivery['waiting']}.\n"),
-        description=f"Deadline checks on {as_of.isoformat()}")
+        markdown=(
+            f"## Deadlines {year}, as of {as_of.isoformat()}\n\nEscalated: {escalations}\n\nSecretariat alerts:\n{alerts}\n\n"
+            f"Delivered {delivery['delivered']}, failed {delivery['failed']}, waiting {delivery['waiting']}.\n"
+        ),
+        description=f"Deadline checks on {as_of.isoformat()}",
+    )
     return {"year": year, "as_of": as_of.isoformat(), **queued, "delivery": delivery}

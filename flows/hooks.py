@@ -36,9 +36,15 @@ def alert_secretariat(flow: Any, flow_run: Any, state: Any) -> None:
     try:
         settings = get_settings()
         message = messages.failure(
-            key=f"failure:{flow_run.id}", channel=settings.slack_secretariat_channel, flow_name=flow.name,
-            parameters=dict(flow_run.parameters or {}), error=state.message or state.name,
-            link=run_link(flow_run.id), state=state.name, year=cycle_year_of(dict(flow_run.parameters or {})))
+            key=f"failure:{flow_run.id}",
+            channel=settings.slack_secretariat_channel,
+            flow_name=flow.name,
+            parameters=dict(flow_run.parameters or {}),
+            error=state.message or state.name,
+            link=run_link(flow_run.id),
+            state=state.name,
+            year=cycle_year_of(dict(flow_run.parameters or {})),
+        )
         engine = create_store_engine(settings.resolved_database_url)
         try:
             with session_scope(engine) as session:

@@ -18,8 +18,7 @@ from smewg.flows.templates import issue_templates
 from smewg.tasks.simulation import simulate_submissions_task, write_demo_calendars_task
 
 
-@flow(name="simulate-plan-period", description="Simulate every cycle of the plan period end to end (the demo).",
-      **FAILURE_HOOKS)
+@flow(name="simulate-plan-period", description="Simulate every cycle of the plan period end to end (the demo).", **FAILURE_HOOKS)
 def simulate_plan_period() -> dict:
     prepared = prepare_store()
     years = write_demo_calendars_task()

@@ -13,8 +13,7 @@ from smewg.tasks.outbox import deliver_outbox_task
 from smewg.tasks.reminders import queue_reminders_task
 
 
-@flow(name="send-reminders", description="Queue the day's reminder steps and deliver the outbox to Slack.",
-      **FAILURE_HOOKS)
+@flow(name="send-reminders", description="Queue the day's reminder steps and deliver the outbox to Slack.", **FAILURE_HOOKS)
 def send_reminders(year: int | None = None, as_of: date | None = None) -> dict:
     """``year`` defaults to the cycle of ``as_of`` (default: today in Asia/Singapore)."""
     year, as_of = resolve_cycle(year, as_of)
@@ -24,7 +23,10 @@ def send_reminders(year: int | None = None, as_of: date | None = None) -> dict:
     lines = "\n".join(f"| {q['economy']} | {q['step']} | {q['channel']} |" for q in queued) or "| - | - | - |"
     create_markdown_artifact(
         key=f"reminders-{year}",
-        markdown=(f"## Reminders {year}, as of {as_of.isoformat()}\n\n| economy | step | channel |\n|---|---|---|\n{lines}\n\n"
-                  f"Delivered {delivery['delivered']}, failed {delivery['failed']}, waiting {delivery['waiting']}.\n"),
-        description=f"Reminders queued on {as_of.isoformat()}")
+        markdown=(
+            f"## Reminders {year}, as of {as_of.isoformat()}\n\n| economy | step | channel |\n|---|---|---|\n{lines}\n\n"
+            f"Delivered {delivery['delivered']}, failed {delivery['failed']}, waiting {delivery['waiting']}.\n"
+        ),
+        description=f"Reminders queued on {as_of.isoformat()}",
+    )
     return {"year": year, "as_of": as_of.isoformat(), "queued": queued, "delivery": delivery}

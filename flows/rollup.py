@@ -14,24 +14,32 @@ from smewg.tasks.rollup import export_snapshot_task, rollup_task
 
 def _summary(year: int, as_of: date, snapshot: dict, exported: dict) -> str:
     overall = exported["analytics"]
-    return (f"## KPI rollup {year} (as of {as_of.isoformat()})\n\n"
-            f"Snapshot {snapshot['snapshot_id']} ({'new' if snapshot['created'] else 'unchanged inputs: existing'}), "
-            f"{len(snapshot['submission_ids'])} submission versions used.\n\n"
-            f"Response rate {overall.get('response_rate', 0):.0f}%, on time {overall.get('on_time_rate', 0):.0f}%, "
-            f"median {overall.get('median_days_from_call')} days from the call, {overall.get('reminders_sent')} reminders, "
-            f"{overall.get('correction_rounds')} correction rounds.\n\n"
-            + "\n".join(f"- {fmt}: `{path}`" for fmt, path in exported["files"].items()) + "\n")
+    return (
+        f"## KPI rollup {year} (as of {as_of.isoformat()})\n\n"
+        f"Snapshot {snapshot['snapshot_id']} ({'new' if snapshot['created'] else 'unchanged inputs: existing'}), "
+        f"{len(snapshot['submission_ids'])} submission versions used.\n\n"
+        f"Response rate {overall.get('response_rate', 0):.0f}%, on time {overall.get('on_time_rate', 0):.0f}%, "
+        f"median {overall.get('median_days_from_call')} days from the call, {overall.get('reminders_sent')} reminders, "
+        f"{overall.get('correction_rounds')} correction rounds.\n\n"
+        + "\n".join(f"- {fmt}: `{path}`" for fmt, path in exported["files"].items())
+        + "\n"
+    )
 
 
-@flow(name="rollup-kpis", description="Roll the cycle's accepted submissions up into a KPI snapshot and export it.",
-      **FAILURE_HOOKS)
+@flow(
+    name="rollup-kpis", description="Roll the cycle's accepted submissions up into a KPI snapshot and export it.", **FAILURE_HOOKS
+)
 def rollup_kpis(year: int | None = None, as_of: date | None = None) -> dict:
     year, as_of = resolve_cycle(year, as_of)
     with cycle_context(year) as context:
         snapshot = rollup_task(context, as_of)
         exported = export_snapshot_task(context, snapshot["snapshot_id"])
-    create_table_artifact(key=f"kpi-rollup-{year}", table=exported["table"],
-                          description=f"KPI rollup {year}, snapshot {snapshot['snapshot_id']} (totals)")
-    create_markdown_artifact(key=f"kpi-rollup-summary-{year}", markdown=_summary(year, as_of, snapshot, exported),
-                             description=f"KPI rollup {year}")
+    create_table_artifact(
+        key=f"kpi-rollup-{year}",
+        table=exported["table"],
+        description=f"KPI rollup {year}, snapshot {snapshot['snapshot_id']} (totals)",
+    )
+    create_markdown_artifact(
+        key=f"kpi-rollup-summary-{year}", markdown=_summary(year, as_of, snapshot, exported), description=f"KPI rollup {year}"
+    )
     return {"year": year, "as_of": as_of.isoformat(), **snapshot, "files": exported["files"]}

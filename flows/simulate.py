@@ -24,8 +24,11 @@ from smewg.tasks.rollup import export_snapshot_task, rollup_task
 from smewg.work.simulate_submissions import simulation_days
 
 
-@flow(name="simulate-cycle", description="Run a cycle's reminders and deadline checks on every action day up to `until`.",
-      **FAILURE_HOOKS)
+@flow(
+    name="simulate-cycle",
+    description="Run a cycle's reminders and deadline checks on every action day up to `until`.",
+    **FAILURE_HOOKS,
+)
 def simulate_cycle(year: int, until: date | None = None) -> dict:
     with cycle_context(year) as context:
         ensure_cycle_task(context)
@@ -41,9 +44,17 @@ def simulate_cycle(year: int, until: date | None = None) -> dict:
             if day in days.actions:
                 reminders = queue_reminders_task(context, day)
                 deadlines = queue_deadline_alerts_task(context, day)
-            timeline.append({"day": day.isoformat(), "files_collected": len(collected), "reminders": len(reminders),
-                             "escalations": len(deadlines["escalations"]), "secretariat_alerts": len(deadlines["alerts"])})
+            timeline.append(
+                {
+                    "day": day.isoformat(),
+                    "files_collected": len(collected),
+                    "reminders": len(reminders),
+                    "escalations": len(deadlines["escalations"]),
+                    "secretariat_alerts": len(deadlines["alerts"]),
+                }
+            )
         delivery = deliver_outbox_task(context)
-    create_table_artifact(key=f"simulated-cycle-{year}", table=timeline,
-                          description=f"Messages queued on each action day of the {year} cycle")
+    create_table_artifact(
+        key=f"simulated-cycle-{year}", table=timeline, description=f"Messages queued on each action day of the {year} cycle"
+    )
     return {"year": year, "days": timeline, "delivery": delivery, "rollup": rolled_up}

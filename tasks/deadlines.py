@@ -16,6 +16,10 @@ from smewg.work.deadlines import queue_deadline_alerts
 @task(name="queue-deadline-alerts", cache_policy=NO_CACHE)
 def queue_deadline_alerts_task(context: CycleContext, as_of: date) -> dict[str, list[dict[str, Any]]]:
     queued = queue_deadline_alerts(context, as_of, now=now_utc())
-    get_run_logger().info("%d escalations and %d Secretariat alerts queued for %s",
-                          len(queued["escalations"]), len(queued["alerts"]), as_of.isoformat())
+    get_run_logger().info(
+        "%d escalations and %d Secretariat alerts queued for %s",
+        len(queued["escalations"]),
+        len(queued["alerts"]),
+        as_of.isoformat(),
+    )
     return queued

@@ -17,8 +17,13 @@ from smewg.work.rollup import rollup
 @task(name="rollup-kpis", cache_policy=NO_CACHE)
 def rollup_task(context: CycleContext, as_of: date) -> dict[str, Any]:
     result = rollup(context, as_of, now=now_utc())
-    get_run_logger().info("snapshot %d %s (%d figures from %d submission versions)", result.snapshot_id,
-                          "created" if result.created else "unchanged", result.figures, len(result.submission_ids))
+    get_run_logger().info(
+        "snapshot %d %s (%d figures from %d submission versions)",
+        result.snapshot_id,
+        "created" if result.created else "unchanged",
+        result.figures,
+        len(result.submission_ids),
+    )
     return result.__dict__
 
 

@@ -26,5 +26,13 @@ def write_demo_calendars_task() -> list[int]:
 def simulate_submissions_task(context: CycleContext) -> list[dict[str, Any]]:
     """Realistic, deterministic submission files for the cycle, dated as they would arrive."""
     files = simulate_submissions(context.settings.resolved_inbox, context.catalogue, context.calendar)
-    return [{"economy": f.economy, "file": str(f.path), "received_at": f.received_at.isoformat(),
-             "bad_rows": f.bad_rows, "correction": f.correction} for f in files]
+    return [
+        {
+            "economy": f.economy,
+            "file": str(f.path),
+            "received_at": f.received_at.isoformat(),
+            "bad_rows": f.bad_rows,
+            "correction": f.correction,
+        }
+        for f in files
+    ]

@@ -68,8 +68,14 @@ def valid_rows(code: str = "KOR", year: int = YEAR, scale: float = 1.0) -> list[
     return rows
 
 
-def write_csv(path: Path, rows: list[list], header: tuple[str, ...] = CSV_COLUMNS, *, received: datetime | None = None,
-              encoding: str = "utf-8") -> Path:
+def write_csv(
+    path: Path,
+    rows: list[list],
+    header: tuple[str, ...] = CSV_COLUMNS,
+    *,
+    received: datetime | None = None,
+    encoding: str = "utf-8",
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle)
@@ -92,8 +98,10 @@ def dump_store() -> dict[str, list[tuple]]:
     engine = create_store_engine(get_settings().resolved_database_url)
     try:
         with engine.connect() as connection:
-            return {t.name: [tuple(r) for r in connection.execute(select(t).order_by(*t.primary_key.columns))]
-                    for t in Base.metadata.sorted_tables}
+            return {
+                t.name: [tuple(r) for r in connection.execute(select(t).order_by(*t.primary_key.columns))]
+                for t in Base.metadata.sorted_tables
+            }
     finally:
         engine.dispose()
 

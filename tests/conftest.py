@@ -23,9 +23,7 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 FIXTURES = Path(__file__).parent / "fixtures"
-POSTGRES_ADMIN_URL = os.environ.get(
-    "SMEWG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_ADMIN_URL = os.environ.get("SMEWG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 # Prefect state and caches of the test session must not leak into the user's ~/.prefect.
 _PREFECT_TMP = Path(os.environ.get("TMPDIR", "/tmp")) / f"smewg-tests-prefect-{os.getpid()}"
@@ -137,7 +135,11 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with open(log_path, "w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
     api_url, ui_url = f"http://127.0.0.1:{port}/api", f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120

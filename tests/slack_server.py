@@ -61,32 +61,59 @@ class FakeSlack:
     # -- API methods --------------------------------------------------------------
 
     def handle(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Answer as Slack's Web API does (https://api.slack.com/methods), errors included."""
         if method == "auth.test":
             return {"ok": True, "team": "APEC", "user": "smewg-bot"}
         if method == "chat.postMessage":
-            channel_id = self.channel_id(params.get("channel", ""))
-            if channel_id is None:
-                return {"ok": False, "error": "channel_not_found"}
-            metadata = params.get("metadata")
-            if isinstance(metadata, str):
-                metadata = json.loads(metadata)
-            with self._lock:
-                ts = f"{time.time():.6f}"
-                self.posted.append({"channel": channel_id, "text": params.get("text"), "blocks": params.get("blocks"),
-                                    "metadata": metadata, "ts": ts})
-            return {"ok": True, "channel": channel_id, "ts": ts}
+            return self._post(params)
         if method == "conversations.list":
-            return {"ok": True, "channels": [{"id": cid, "name": name.lstrip("#")} for name, cid in self.channels.items()],
-                    "response_metadata": {"next_cursor": ""}}
+            listed = [{"id": cid, "name": name.lstrip("#")} for name, cid in self.channels.items()]
+            return {"ok": True, "channels": listed[: _limit(params)], "response_metadata": {"next_cursor": ""}}
         if method == "conversations.history":
-            channel_id = self.channel_id(params.get("channel", ""))
-            if channel_id is None:
-                return {"ok": False, "error": "channel_not_found"}
-            oldest = float(params.get("oldest") or 0)
-            messages = [{"type": "message", "text": m["text"], "ts": m["ts"], "metadata": m["metadata"]}
-                        for m in reversed(self.posted) if m["channel"] == channel_id and float(m["ts"]) >= oldest]
-            return {"ok": True, "messages": messages, "has_more": False, "response_metadata": {"next_cursor": ""}}
+            return self._history(params)
         return {"ok": False, "error": "unknown_method"}
+
+    def _post(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel_id = self.channel_id(params.get("channel", ""))
+        if channel_id is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if not params.get("text") and not params.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        blocks = params.get("blocks")
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        with self._lock:
+            ts = f"{time.time():.6f}"
+            self.posted.append(
+                {"channel": channel_id, "text": params.get("text"), "blocks": blocks, "metadata": metadata, "ts": ts}
+            )
+        return {"ok": True, "channel": channel_id, "ts": ts}
+
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, ``limit`` per page with a cursor; metadata only with ``include_all_metadata``."""
+        channel_id = self.channel_id(params.get("channel", ""))
+        if channel_id is None:
+            return {"ok": False, "error": "channel_not_found"}
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("true", "1")
+        oldest = float(params.get("oldest") or 0)
+        found = [m for m in reversed(self.posted) if m["channel"] == channel_id and float(m["ts"]) >= oldest]
+        start = int(params.get("cursor") or 0)
+        page = found[start : start + _limit(params)]
+        more = start + len(page) < len(found)
+        messages = [
+            {"type": "message", "text": m["text"], "ts": m["ts"], **({"metadata": m["metadata"]} if with_metadata else {})}
+            for m in page
+        ]
+        cursor = str(start + len(page)) if more else ""
+        return {"ok": True, "messages": messages, "has_more": more, "response_metadata": {"next_cursor": cursor}}
+
+
+def _limit(params: dict[str, Any]) -> int:
+    """Slack's default page is 100 (history) and its maximum 1,000."""
+    return max(1, min(int(params.get("limit") or 100), 1000))
 
 
 def _handler(fake: FakeSlack):
@@ -122,7 +149,10 @@ def _handler(fake: FakeSlack):
             method = urlparse(self.path).path.rsplit("/", 1)[-1]
             params = self._params()
             fake.requests.append(Request(method, dict(self.headers), params))
-            if self.headers.get("Authorization") != f"Bearer {fake.token}":
+            authorization = self.headers.get("Authorization") or (f"Bearer {params['token']}" if "token" in params else None)
+            if authorization is None:
+                return self._answer(200, {"ok": False, "error": "not_authed"})
+            if authorization != f"Bearer {fake.token}":
                 return self._answer(200, {"ok": False, "error": "invalid_auth"})
             fault = fake.next_fault(method)
             if fault == "429":

@@ -16,8 +16,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("smewg", "flows", "tasks")  # bench/ measures time on purpose
-WALL_CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
-                    ("time", "time"), ("pendulum", "now")}
+WALL_CLOCK_CALLS = {
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("datetime", "today"),
+    ("date", "today"),
+    ("time", "time"),
+    ("pendulum", "now"),
+}
 
 
 def _python_files() -> list[Path]:
@@ -79,8 +85,9 @@ def test_read_only_commands_import_no_prefect_or_gx_and_create_nothing(command, 
 
     home = tmp_path / "home"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMEWG_")} | {"SMEWG_HOME": str(home)}
-    result = subprocess.run([sys.executable, "-c", _PROBE, *command], capture_output=True, text=True, cwd=tmp_path,
-                            env=env, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, *command], capture_output=True, text=True, cwd=tmp_path, env=env, check=True
+    )
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["loaded"] == [], f"smewg {' '.join(command)} imported {report['loaded']}"
     assert list(tmp_path.iterdir()) == [], "a read-only command created files"

@@ -51,12 +51,14 @@ def raw(content: bytes):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
         h.stamp(path, LATE)
+
     return write
 
 
 def set_cell(row: int, column: int, value):
     def change(rows):
         rows[row - 2][column] = value
+
     return change
 
 
@@ -70,6 +72,7 @@ def template_with(edit: Callable) -> Callable[[Path], None]:
         path.parent.mkdir(parents=True, exist_ok=True)
         workbook.save(path)
         h.stamp(path, LATE)
+
     return write
 
 
@@ -88,78 +91,251 @@ VALUE, UNIT, NOTE, INDICATOR, BREAKDOWN, YEAR, ECONOMY = 4, 5, 6, 2, 3, 1, 0
 CASES = [
     # -- the whole file is refused ------------------------------------------------
     Case("empty file", "KOR.csv", raw(b""), "rejected", "KOR.csv is empty"),
-    Case("header only", "KOR.csv", raw(b"economy,year,indicator,breakdown,value,unit,note\n"), "rejected",
-         "KOR.csv has a header but no data rows"),
-    Case("missing column", "KOR.csv", csv_of(header=CSV_COLUMNS[:-1]), "rejected",
-         "KOR.csv header row: missing column(s): note", 1),
-    Case("unexpected column", "KOR.csv", csv_of(header=(*CSV_COLUMNS[:-1], "comment")), "rejected",
-         "unexpected column(s): comment", 1),
-    Case("repeated column", "KOR.csv", csv_of(header=(*CSV_COLUMNS[:-1], "value")), "rejected",
-         "missing column(s): note; repeated column(s): value", 1),
+    Case(
+        "header only",
+        "KOR.csv",
+        raw(b"economy,year,indicator,breakdown,value,unit,note\n"),
+        "rejected",
+        "KOR.csv has a header but no data rows",
+    ),
+    Case(
+        "missing column", "KOR.csv", csv_of(header=CSV_COLUMNS[:-1]), "rejected", "KOR.csv header row: missing column(s): note", 1
+    ),
+    Case(
+        "unexpected column",
+        "KOR.csv",
+        csv_of(header=(*CSV_COLUMNS[:-1], "comment")),
+        "rejected",
+        "unexpected column(s): comment",
+        1,
+    ),
+    Case(
+        "repeated column",
+        "KOR.csv",
+        csv_of(header=(*CSV_COLUMNS[:-1], "value")),
+        "rejected",
+        "missing column(s): note; repeated column(s): value",
+        1,
+    ),
     Case("semicolon separated", "KOR.csv", semicolons, "rejected", "KOR.csv uses ';' between columns", 1),
-    Case("not UTF-8", "KOR.csv",
-         raw(b"economy,year,indicator,breakdown,value,unit,note\nKOR,2022,1.1.1,total,5,count,r\xe9sum\xe9\n"),
-         "rejected", "KOR.csv is not UTF-8 text (byte 0xe9 on line 2)", 2),
-    Case("another economy's rows", "KOR.csv", csv_of(set_cell(5, ECONOMY, "Japan")), "rejected",
-         "KOR.csv row 5, field economy: names Japan (JPN) but the file is in KOR's folder", 5, "economy"),
-    Case("unknown economy", "KOR.csv", csv_of(set_cell(3, ECONOMY, "Koreaa")), "rejected",
-         "KOR.csv row 3, field economy: 'Koreaa' is not an APEC economy; did you mean Republic of Korea (KOR)?", 3, "economy"),
-    Case("empty economy", "KOR.csv", csv_of(set_cell(4, ECONOMY, "")), "rejected",
-         "KOR.csv row 4, field economy: empty; write KOR", 4, "economy"),
-    Case("wrong year", "KOR.csv", csv_of(lambda rows: [r.__setitem__(YEAR, 2021) for r in rows]), "rejected",
-         "KOR.csv is for year 2021; this inbox is for the 2022 cycle"),
-    Case("unsupported type", "KOR.pdf", raw(b"%PDF-1.4 not a submission"), "rejected",
-         "KOR.pdf: files of type '.pdf' are not accepted; send .xlsx or .csv"),
-    Case("garbage xlsx", "KOR.xlsx", raw(b"PK\x03\x04 this is not really a workbook"), "rejected",
-         "KOR.xlsx cannot be opened as an Excel workbook"),
-    Case("xlsx without data sheet", "KOR.xlsx", template_with(lambda wb: setattr(wb[DATA_SHEET], "title", "Figures")),
-         "rejected", "KOR.xlsx has no 'Data' sheet"),
-    Case("another economy's template", "KOR.xlsx", template_with(lambda wb: wb["_meta"].cell(row=1, column=2, value="JPN")),
-         "rejected", "KOR.xlsx is the template of JPN, but it is in KOR's folder"),
-    Case("too large", "KOR.csv", raw(b"economy,year,indicator,breakdown,value,unit,note\n" + b"KOR,2022,1.1.1,total,5,count,\n" * 40000),
-         "rejected", "over the 1 MB limit"),
+    Case(
+        "not UTF-8",
+        "KOR.csv",
+        raw(b"economy,year,indicator,breakdown,value,unit,note\nKOR,2022,1.1.1,total,5,count,r\xe9sum\xe9\n"),
+        "rejected",
+        "KOR.csv is not UTF-8 text (byte 0xe9 on line 2)",
+        2,
+    ),
+    Case(
+        "another economy's rows",
+        "KOR.csv",
+        csv_of(set_cell(5, ECONOMY, "Japan")),
+        "rejected",
+        "KOR.csv row 5, field economy: names Japan (JPN) but the file is in KOR's folder",
+        5,
+        "economy",
+    ),
+    Case(
+        "unknown economy",
+        "KOR.csv",
+        csv_of(set_cell(3, ECONOMY, "Koreaa")),
+        "rejected",
+        "KOR.csv row 3, field economy: 'Koreaa' is not an APEC economy; did you mean Republic of Korea (KOR)?",
+        3,
+        "economy",
+    ),
+    Case(
+        "empty economy",
+        "KOR.csv",
+        csv_of(set_cell(4, ECONOMY, "")),
+        "rejected",
+        "KOR.csv row 4, field economy: empty; write KOR",
+        4,
+        "economy",
+    ),
+    Case(
+        "wrong year",
+        "KOR.csv",
+        csv_of(lambda rows: [r.__setitem__(YEAR, 2021) for r in rows]),
+        "rejected",
+        "KOR.csv is for year 2021; this inbox is for the 2022 cycle",
+    ),
+    Case(
+        "unsupported type",
+        "KOR.pdf",
+        raw(b"%PDF-1.4 not a submission"),
+        "rejected",
+        "KOR.pdf: files of type '.pdf' are not accepted; send .xlsx or .csv",
+    ),
+    Case(
+        "garbage xlsx",
+        "KOR.xlsx",
+        raw(b"PK\x03\x04 this is not really a workbook"),
+        "rejected",
+        "KOR.xlsx cannot be opened as an Excel workbook",
+    ),
+    Case(
+        "xlsx without data sheet",
+        "KOR.xlsx",
+        template_with(lambda wb: setattr(wb[DATA_SHEET], "title", "Figures")),
+        "rejected",
+        "KOR.xlsx has no 'Data' sheet",
+    ),
+    Case(
+        "another economy's template",
+        "KOR.xlsx",
+        template_with(lambda wb: wb["_meta"].cell(row=1, column=2, value="JPN")),
+        "rejected",
+        "KOR.xlsx is the template of JPN, but it is in KOR's folder",
+    ),
+    Case(
+        "too large",
+        "KOR.csv",
+        raw(b"economy,year,indicator,breakdown,value,unit,note\n" + b"KOR,2022,1.1.1,total,5,count,\n" * 40000),
+        "rejected",
+        "over the 1 MB limit",
+    ),
     # -- rows are quarantined -----------------------------------------------------
-    Case("unknown indicator", "KOR.csv", csv_of(set_cell(2, INDICATOR, "1.9.9")), "quarantined",
-         "'1.9.9' is not an indicator of the plan", 2, "indicator"),
-    Case("unknown breakdown", "KOR.csv", csv_of(set_cell(2, BREAKDOWN, "men")), "quarantined",
-         "breakdown 'men' is not allowed for indicator 1.1.1", 2, "breakdown"),
-    Case("currency on a count", "KOR.csv", csv_of(set_cell(2, UNIT, "USD")), "quarantined",
-         "unit does not fit the indicator's kind (count|usd)", 2, "unit"),
-    Case("not a currency", "KOR.csv", csv_of(lambda rows: [r.__setitem__(UNIT, "XYZ") for r in rows if r[2] == "4.1.1"]),
-         "quarantined", "unit does not fit the indicator's kind (amount|XYZ)", None, "unit"),
+    Case(
+        "unknown indicator",
+        "KOR.csv",
+        csv_of(set_cell(2, INDICATOR, "1.9.9")),
+        "quarantined",
+        "'1.9.9' is not an indicator of the plan",
+        2,
+        "indicator",
+    ),
+    Case(
+        "unknown breakdown",
+        "KOR.csv",
+        csv_of(set_cell(2, BREAKDOWN, "men")),
+        "quarantined",
+        "breakdown 'men' is not allowed for indicator 1.1.1",
+        2,
+        "breakdown",
+    ),
+    Case(
+        "currency on a count",
+        "KOR.csv",
+        csv_of(set_cell(2, UNIT, "USD")),
+        "quarantined",
+        "unit does not fit the indicator's kind (count|usd)",
+        2,
+        "unit",
+    ),
+    Case(
+        "not a currency",
+        "KOR.csv",
+        csv_of(lambda rows: [r.__setitem__(UNIT, "XYZ") for r in rows if r[2] == "4.1.1"]),
+        "quarantined",
+        "unit does not fit the indicator's kind (amount|XYZ)",
+        None,
+        "unit",
+    ),
     Case("empty unit", "KOR.csv", csv_of(set_cell(3, UNIT, "")), "quarantined", "unit is empty", 3, "unit"),
-    Case("not a number", "KOR.csv", csv_of(set_cell(2, VALUE, "about 40")), "quarantined",
-         "'about 40' is not a number", 2, "value"),
+    Case(
+        "not a number", "KOR.csv", csv_of(set_cell(2, VALUE, "about 40")), "quarantined", "'about 40' is not a number", 2, "value"
+    ),
     Case("infinite", "KOR.csv", csv_of(set_cell(2, VALUE, "inf")), "quarantined", "'inf' is not a number", 2, "value"),
-    Case("overflowing", "KOR.csv", csv_of(set_cell(2, VALUE, "1e400")), "quarantined", "'1e400' is not a finite number", 2,
-         "value"),
-    Case("count with decimals", "KOR.csv", csv_of(set_cell(2, VALUE, "1.234")), "quarantined",
-         "'1.234' is not a whole number; counts are whole", 2, "value"),
+    Case(
+        "overflowing", "KOR.csv", csv_of(set_cell(2, VALUE, "1e400")), "quarantined", "'1e400' is not a finite number", 2, "value"
+    ),
+    Case(
+        "count with decimals",
+        "KOR.csv",
+        csv_of(set_cell(2, VALUE, "1.234")),
+        "quarantined",
+        "'1.234' is not a whole number; counts are whole",
+        2,
+        "value",
+    ),
     Case("empty year", "KOR.csv", csv_of(set_cell(4, YEAR, "")), "quarantined", "year is empty or not a number", 4, "year"),
-    Case("year not a number", "KOR.csv", csv_of(set_cell(4, YEAR, "FY22")), "quarantined", "year is empty or not a number",
-         4, "year"),
+    Case(
+        "year not a number",
+        "KOR.csv",
+        csv_of(set_cell(4, YEAR, "FY22")),
+        "quarantined",
+        "year is empty or not a number",
+        4,
+        "year",
+    ),
     Case("negative", "KOR.csv", csv_of(set_cell(2, VALUE, "-12")), "quarantined", "-12 is negative", 2, "value"),
-    Case("percent over 100", "KOR.csv", csv_of(lambda rows: [r.__setitem__(VALUE, 140) for r in rows if r[2] == "1.4.1"]),
-         "quarantined", "140 is outside 0-100 for a percent", None, "value"),
-    Case("percent as a fraction sign on a count", "KOR.csv", csv_of(set_cell(2, VALUE, "12%")), "quarantined",
-         "has a percent sign but this indicator is a count value", 2, "value"),
-    Case("duplicate row", "KOR.csv", csv_of(duplicate_last), "quarantined", "1.1.1 / total appears more than once", 2,
-         "indicator"),
-    Case("a row for another year", "KOR.csv", csv_of(set_cell(6, YEAR, 2023)), "quarantined",
-         "2023 is not the year of this cycle", 6, "year"),
-    Case("empty value without a note", "KOR.csv", csv_of(set_cell(2, VALUE, "")), "quarantined",
-         "empty: give a value, or say in 'note' why there is none", 2, "value"),
-    Case("decimal comma", "KOR.csv", csv_of(set_cell(2, VALUE, "1.234,5")), "quarantined",
-         "'1.234,5' uses a decimal comma; write it as 1234.5", 2, "value"),
-    Case("ambiguous thousands", "KOR.csv",
-         csv_of(lambda rows: [r.__setitem__(VALUE, "1,500") for r in rows if r[2] == "4.1.1"]), "quarantined",
-         "'1,500' is ambiguous", None, "value"),
-    Case("formula cell", "KOR.xlsx", template_with(lambda wb: wb[DATA_SHEET].cell(row=3, column=7, value="=SUM(G2:G2)")),
-         "quarantined", "contains a formula (=SUM(G2:G2)); type the number instead", 3, "value"),
+    Case(
+        "percent over 100",
+        "KOR.csv",
+        csv_of(lambda rows: [r.__setitem__(VALUE, 140) for r in rows if r[2] == "1.4.1"]),
+        "quarantined",
+        "140 is outside 0-100 for a percent",
+        None,
+        "value",
+    ),
+    Case(
+        "percent as a fraction sign on a count",
+        "KOR.csv",
+        csv_of(set_cell(2, VALUE, "12%")),
+        "quarantined",
+        "has a percent sign but this indicator is a count value",
+        2,
+        "value",
+    ),
+    Case(
+        "duplicate row", "KOR.csv", csv_of(duplicate_last), "quarantined", "1.1.1 / total appears more than once", 2, "indicator"
+    ),
+    Case(
+        "a row for another year",
+        "KOR.csv",
+        csv_of(set_cell(6, YEAR, 2023)),
+        "quarantined",
+        "2023 is not the year of this cycle",
+        6,
+        "year",
+    ),
+    Case(
+        "empty value without a note",
+        "KOR.csv",
+        csv_of(set_cell(2, VALUE, "")),
+        "quarantined",
+        "empty: give a value, or say in 'note' why there is none",
+        2,
+        "value",
+    ),
+    Case(
+        "decimal comma",
+        "KOR.csv",
+        csv_of(set_cell(2, VALUE, "1.234,5")),
+        "quarantined",
+        "'1.234,5' uses a decimal comma; write it as 1234.5",
+        2,
+        "value",
+    ),
+    Case(
+        "ambiguous thousands",
+        "KOR.csv",
+        csv_of(lambda rows: [r.__setitem__(VALUE, "1,500") for r in rows if r[2] == "4.1.1"]),
+        "quarantined",
+        "'1,500' is ambiguous",
+        None,
+        "value",
+    ),
+    Case(
+        "formula cell",
+        "KOR.xlsx",
+        template_with(lambda wb: wb[DATA_SHEET].cell(row=3, column=7, value="=SUM(G2:G2)")),
+        "quarantined",
+        "contains a formula (=SUM(G2:G2)); type the number instead",
+        3,
+        "value",
+    ),
     # -- accepted, flagged for a check ---------------------------------------------
-    Case("breakdown above total", "KOR.csv",
-         csv_of(lambda rows: [r.__setitem__(VALUE, 10**7) for r in rows if (r[2], r[3]) == ("1.3.1", "women")]),
-         "flagged", "is larger than the total", None, "value"),
+    Case(
+        "breakdown above total",
+        "KOR.csv",
+        csv_of(lambda rows: [r.__setitem__(VALUE, 10**7) for r in rows if (r[2], r[3]) == ("1.3.1", "women")]),
+        "flagged",
+        "is larger than the total",
+        None,
+        "value",
+    ),
 ]
 
 
@@ -214,8 +390,11 @@ def test_bad_submission(baseline, case: Case):
 
     engine = create_store_engine(get_settings().resolved_database_url)
     with session_scope(engine) as session:
-        ack = session.scalar(select(NotificationRow).where(NotificationRow.kind == "acknowledgement",
-                                                           NotificationRow.dedupe_key.endswith(outcome.checksum)))
+        ack = session.scalar(
+            select(NotificationRow).where(
+                NotificationRow.kind == "acknowledgement", NotificationRow.dedupe_key.endswith(outcome.checksum)
+            )
+        )
         assert ack is not None and ack.channel == "#smewg-fp-kor"
         assert case.file in ack.text
         if case.status != "rejected":

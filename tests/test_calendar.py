@@ -44,23 +44,37 @@ def test_the_shipped_calendars_cover_the_plan_period_and_load():
 def test_template_steps_count_back_and_forward_from_the_deadline():
     calendar = template_calendar(2023, PLAN)
     steps = {s.name: s.date for s in calendar.steps_for("CHL")}
-    assert steps == {"T-30": date(2023, 5, 1), "T-14": date(2023, 5, 17), "T-7": date(2023, 5, 24),
-                     "T-1": date(2023, 5, 30), "T+1": date(2023, 6, 1), "T+7": date(2023, 6, 7), "T+14": date(2023, 6, 14)}
+    assert steps == {
+        "T-30": date(2023, 5, 1),
+        "T-14": date(2023, 5, 17),
+        "T-7": date(2023, 5, 24),
+        "T-1": date(2023, 5, 30),
+        "T+1": date(2023, 6, 1),
+        "T+7": date(2023, 6, 7),
+        "T+14": date(2023, 6, 14),
+    }
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"deadline": "2022-02-01"}, "deadline (2022-02-01) comes before call_for_data (2022-03-01)"),
-    ({"rollup": "2022-06-15"}, "rollup (2022-06-15) comes before quality_check.end (2022-06-30)"),
-    ({"extensions": {"KOR": "2022-05-01"}}, "extensions.KOR (2022-05-01) does not extend the deadline"),
-    ({"extensions": {"XYZ": "2022-06-30"}}, "extensions.XYZ: not an economy of the plan"),
-    ({"reminder_days_before": [120]}, "the first reminder (120 days before 2022-05-31) would come before the call for data"),
-    ({"deadline": "someday"}, "deadline: Input should be a valid date"),
-    ({"activities": [{"id": "A9", "title": "x", "objective": "6.1", "lead": "KOR", "due": "2022-05-01"}]},
-     "activities[0] (id A9) > objective: '6.1' is not an objective of the plan"),
-    ({"activities": [{"id": "A9", "title": "x", "objective": "2.1", "lead": "Korea", "due": "2022-05-01"}]},
-     "activities[0] (id A9) > lead: 'Korea' is not an economy of the plan"),
-    ({"reviews": [{"kind": "final", "name": "Final", "date": "2022-08-01"}]}, "the plan has no final review in 2022"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"deadline": "2022-02-01"}, "deadline (2022-02-01) comes before call_for_data (2022-03-01)"),
+        ({"rollup": "2022-06-15"}, "rollup (2022-06-15) comes before quality_check.end (2022-06-30)"),
+        ({"extensions": {"KOR": "2022-05-01"}}, "extensions.KOR (2022-05-01) does not extend the deadline"),
+        ({"extensions": {"XYZ": "2022-06-30"}}, "extensions.XYZ: not an economy of the plan"),
+        ({"reminder_days_before": [120]}, "the first reminder (120 days before 2022-05-31) would come before the call for data"),
+        ({"deadline": "someday"}, "deadline: Input should be a valid date"),
+        (
+            {"activities": [{"id": "A9", "title": "x", "objective": "6.1", "lead": "KOR", "due": "2022-05-01"}]},
+            "activities[0] (id A9) > objective: '6.1' is not an objective of the plan",
+        ),
+        (
+            {"activities": [{"id": "A9", "title": "x", "objective": "2.1", "lead": "Korea", "due": "2022-05-01"}]},
+            "activities[0] (id A9) > lead: 'Korea' is not an economy of the plan",
+        ),
+        ({"reviews": [{"kind": "final", "name": "Final", "date": "2022-08-01"}]}, "the plan has no final review in 2022"),
+    ],
+)
 def test_a_broken_calendar_names_file_and_key(tmp_path, change, message):
     path = _write(tmp_path, {**CALENDAR, **change})
     with pytest.raises(CalendarError) as raised:
@@ -77,8 +91,17 @@ def test_schedule_new_then_show_json(schedule_dir):
     assert again.exit_code == 1 and "already exists" in again.stderr
 
     document = json.loads(runner.invoke(app, ["schedule", "show", "--year", "2022", "--json"]).stdout)
-    assert {"year", "timezone", "call_for_data", "deadline", "reminders", "escalations", "milestones",
-            "extensions", "activities"} <= set(document)
+    assert {
+        "year",
+        "timezone",
+        "call_for_data",
+        "deadline",
+        "reminders",
+        "escalations",
+        "milestones",
+        "extensions",
+        "activities",
+    } <= set(document)
     assert document["timezone"] == "Asia/Singapore"
     assert document["reminders"][0] == {"step": "T-30", "date": "2022-05-01"}
     assert document["escalations"][-1] == {"step": "T+14", "date": "2022-06-14"}

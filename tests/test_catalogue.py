@@ -36,7 +36,20 @@ def plan():
 def test_plan_has_five_priorities_fourteen_objectives_45_indicators_and_six_general(plan):
     assert [p.id for p in plan.priorities] == ["1", "2", "3", "4", "5"]
     assert [o.id for o in plan.objectives()] == [
-        "1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "4.1", "4.2", "5.1", "5.2",
+        "1.1",
+        "1.2",
+        "1.3",
+        "1.4",
+        "2.1",
+        "2.2",
+        "2.3",
+        "2.4",
+        "3.1",
+        "3.2",
+        "4.1",
+        "4.2",
+        "5.1",
+        "5.2",
     ]
     assert len(list(plan.indicators())) == 45
     assert [g.id for g in plan.general_indicators] == [f"G.{n}" for n in range(1, 7)]
@@ -73,8 +86,27 @@ def test_reviews_midterm_2022_by_the_chair_and_final_2024_to_ministers(plan):
 def test_plan_covers_all_21_economies_in_apec_order():
     catalogue = load_catalogue(DEFAULT_PLAN_FILE, ECONOMIES_FILE)
     assert [e.code for e in catalogue.participating()] == [
-        "AUS", "BRN", "CAN", "CHL", "CHN", "HKG", "IDN", "JPN", "KOR", "MYS", "MEX",
-        "NZL", "PNG", "PER", "PHL", "RUS", "SGP", "TWN", "THA", "USA", "VNM",
+        "AUS",
+        "BRN",
+        "CAN",
+        "CHL",
+        "CHN",
+        "HKG",
+        "IDN",
+        "JPN",
+        "KOR",
+        "MYS",
+        "MEX",
+        "NZL",
+        "PNG",
+        "PER",
+        "PHL",
+        "RUS",
+        "SGP",
+        "TWN",
+        "THA",
+        "USA",
+        "VNM",
     ]
 
 

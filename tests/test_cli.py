@@ -44,12 +44,15 @@ def test_plan_show_prints_the_tree_and_the_counts(smewg_home):
     assert "4.2.5" in result.stdout and "G.6" in result.stdout
 
 
-@pytest.mark.parametrize(("args", "expected_ids"), [
-    (["--kind", "amount"], ["2.1.2", "2.1.5", "4.1.1", "4.1.2", "4.1.4", "4.2.4", "4.2.5"]),
-    (["--objective", "1.3"], ["1.3.1", "1.3.2", "1.3.3", "1.3.4"]),
-    (["--priority", "5", "--kind", "count"], ["5.1.1", "5.1.2", "5.1.3", "5.2.1"]),
-    (["--search", "women"], ["1.3.1", "2.2.1", "3.2.6", "3.2.7", "4.1.3"]),
-])
+@pytest.mark.parametrize(
+    ("args", "expected_ids"),
+    [
+        (["--kind", "amount"], ["2.1.2", "2.1.5", "4.1.1", "4.1.2", "4.1.4", "4.2.4", "4.2.5"]),
+        (["--objective", "1.3"], ["1.3.1", "1.3.2", "1.3.3", "1.3.4"]),
+        (["--priority", "5", "--kind", "count"], ["5.1.1", "5.1.2", "5.1.3", "5.2.1"]),
+        (["--search", "women"], ["1.3.1", "2.2.1", "3.2.6", "3.2.7", "4.1.3"]),
+    ],
+)
 def test_plan_show_filters(smewg_home, args, expected_ids):
     result = run("plan", "show", *args, "--json")
     document = json.loads(result.stdout)
@@ -67,8 +70,13 @@ def test_plan_show_filter_that_matches_nothing_is_an_error(smewg_home):
 def test_economies_json_lists_all_21_in_apec_order(smewg_home):
     document = json.loads(run("economies", "--json").stdout)
     assert [e["order"] for e in document] == list(range(1, 22))
-    assert document[5] == {"code": "HKG", "name": "Hong Kong, China", "order": 6, "alpha2": "HK",
-                           "aliases": ["HKC", "Hong Kong", "Hong Kong SAR", "Hong Kong SAR, China"]}
+    assert document[5] == {
+        "code": "HKG",
+        "name": "Hong Kong, China",
+        "order": 6,
+        "alpha2": "HK",
+        "aliases": ["HKC", "Hong Kong", "Hong Kong SAR", "Hong Kong SAR, China"],
+    }
 
 
 def test_economies_resolve_json(smewg_home):
@@ -94,8 +102,9 @@ def test_init_twice_reports_no_change_the_second_time(smewg_home):
 
 
 def _smewg(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "smewg", *args], capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "smewg", *args], capture_output=True, text=True, env={**os.environ, **env}, timeout=120
+    )
 
 
 def test_a_broken_plan_file_stops_every_command_with_the_key_named(smewg_home, tmp_path):

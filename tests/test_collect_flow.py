@@ -27,11 +27,34 @@ def _stored_result() -> dict:
     try:
         with session_scope(engine) as session:
             versions = {s.id: (s.economy_code, s.version) for s in session.scalars(select(SubmissionRow))}
-            submissions = sorted((s.economy_code, s.version, s.status, s.file_name, s.checksum, s.rows_accepted,
-                                  s.rows_quarantined, s.rows_flagged, versions.get(s.superseded_by_id))
-                                 for s in session.scalars(select(SubmissionRow)))
-            observations = sorted((*versions[o.submission_id], o.row_number, o.indicator_id, o.breakdown, o.value,
-                                   o.raw_value, o.unit, o.note, o.status) for o in session.scalars(select(ObservationRow)))
+            submissions = sorted(
+                (
+                    s.economy_code,
+                    s.version,
+                    s.status,
+                    s.file_name,
+                    s.checksum,
+                    s.rows_accepted,
+                    s.rows_quarantined,
+                    s.rows_flagged,
+                    versions.get(s.superseded_by_id),
+                )
+                for s in session.scalars(select(SubmissionRow))
+            )
+            observations = sorted(
+                (
+                    *versions[o.submission_id],
+                    o.row_number,
+                    o.indicator_id,
+                    o.breakdown,
+                    o.value,
+                    o.raw_value,
+                    o.unit,
+                    o.note,
+                    o.status,
+                )
+                for o in session.scalars(select(ObservationRow))
+            )
             problems = sorted((*versions[v.submission_id], str(v.problems)) for v in session.scalars(select(ValidationResultRow)))
     finally:
         engine.dispose()

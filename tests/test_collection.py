@@ -14,7 +14,7 @@ from smewg.core.store import create_store_engine, session_scope
 from smewg.core.store.models import ObservationRow, ValidationResultRow
 from smewg.core.submission_format import CSV_COLUMNS, DATA_SHEET, META_SHEET, TEMPLATE_COLUMNS
 from smewg.work.collect import collect_all
-from smewg.work.parse import normalise_number
+from smewg.work.numbers import normalise_number
 from smewg.work.templates import write_templates
 from tests import collection_helpers as h
 
@@ -31,8 +31,9 @@ def _observations(submission_id: int) -> list[tuple]:
     engine = create_store_engine(get_settings().resolved_database_url)
     try:
         with session_scope(engine) as session:
-            rows = session.scalars(select(ObservationRow).where(ObservationRow.submission_id == submission_id)
-                                   .order_by(ObservationRow.row_number))
+            rows = session.scalars(
+                select(ObservationRow).where(ObservationRow.submission_id == submission_id).order_by(ObservationRow.row_number)
+            )
             return [(r.row_number, r.indicator_id, r.breakdown, r.value, r.unit, r.note, r.status) for r in rows]
     finally:
         engine.dispose()
@@ -138,8 +139,12 @@ def test_a_corrected_file_is_a_new_version_and_the_old_one_is_kept(store):
 def test_a_rejected_file_supersedes_nothing(store):
     h.write_csv(h.inbox() / "KOR.csv", h.valid_rows())
     collect_all(h.context(), AS_OF)
-    h.write_csv(h.inbox() / "KOR-wrong.csv", [["KOR", 2022, "1.1.1", "total", 5]],
-                header=("economy", "year", "indicator", "breakdown", "value"), received=datetime(2022, 5, 1, tzinfo=UTC))
+    h.write_csv(
+        h.inbox() / "KOR-wrong.csv",
+        [["KOR", 2022, "1.1.1", "total", 5]],
+        header=("economy", "year", "indicator", "breakdown", "value"),
+        received=datetime(2022, 5, 1, tzinfo=UTC),
+    )
     collect_all(h.context(), AS_OF)
     statuses = [(s.version, s.status) for s in h.submissions()]
     assert statuses == [(1, "accepted"), (2, "rejected")]
@@ -180,19 +185,33 @@ def test_previous_year_values_drive_the_tenfold_warning(store):
     assert warning["row"] == 2 and "changed more than tenfold against the previous year (ratio 20)" in warning["message"]
 
 
-@pytest.mark.parametrize(("text", "kind", "expected"), [
-    ("1,234", "count", "1234"), ("1,234,567", "amount", "1234567"), ("1,234.5", "amount", "1234.5"),
-    ("1 234 567", "count", "1234567"), ("12%", "percent", "12"), ("12.5 %", "percent", "12.5"), ("0.5", "percent", "0.5"),
-    ("  42 ", "count", "42"),
-])
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("1,234", "count", "1234"),
+        ("1,234,567", "amount", "1234567"),
+        ("1,234.5", "amount", "1234.5"),
+        ("1 234 567", "count", "1234567"),
+        ("12%", "percent", "12"),
+        ("12.5 %", "percent", "12.5"),
+        ("0.5", "percent", "0.5"),
+        ("  42 ", "count", "42"),
+    ],
+)
 def test_numbers_written_with_separators_are_normalised_when_certain(text, kind, expected):
     assert normalise_number(text, kind) == (expected, None)
 
 
-@pytest.mark.parametrize(("text", "kind", "message"), [
-    ("1,234", "amount", "ambiguous"), ("1,5", "percent", "decimal comma"), ("1.234,5", "amount", "decimal comma"),
-    ("12%", "count", "percent sign"), ("twelve", "count", "not a number"),
-])
+@pytest.mark.parametrize(
+    ("text", "kind", "message"),
+    [
+        ("1,234", "amount", "ambiguous"),
+        ("1,5", "percent", "decimal comma"),
+        ("1.234,5", "amount", "decimal comma"),
+        ("12%", "count", "percent sign"),
+        ("twelve", "count", "not a number"),
+    ],
+)
 def test_numbers_whose_reading_is_uncertain_are_refused(text, kind, message):
     normalised, problem = normalise_number(text, kind)
     assert problem and message in problem
@@ -228,11 +247,28 @@ def test_submissions_json_lists_every_version_newest_first(store):
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)
     assert [(r["economy"], r["version"], r["status"]) for r in rows] == [
-        ("AUS", 1, "accepted"), ("KOR", 2, "accepted"), ("KOR", 1, "superseded")]
-    assert {"economy", "version", "status", "file", "checksum", "received_at", "rows_accepted", "rows_quarantined",
-            "rows_flagged", "problems"} <= set(rows[0])
-    assert rows[2]["problems"][0] == {"row": 2, "field": "value", "severity": "error",
-                                      "message": "-1 is negative; figures are 0 or more"}
+        ("AUS", 1, "accepted"),
+        ("KOR", 2, "accepted"),
+        ("KOR", 1, "superseded"),
+    ]
+    assert {
+        "economy",
+        "version",
+        "status",
+        "file",
+        "checksum",
+        "received_at",
+        "rows_accepted",
+        "rows_quarantined",
+        "rows_flagged",
+        "problems",
+    } <= set(rows[0])
+    assert rows[2]["problems"][0] == {
+        "row": 2,
+        "field": "value",
+        "severity": "error",
+        "message": "-1 is negative; figures are 0 or more",
+    }
 
 
 def test_row_numbers_are_those_a_spreadsheet_shows_despite_blank_lines(store):

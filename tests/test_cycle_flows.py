@@ -32,8 +32,32 @@ pytestmark = pytest.mark.prefect
 
 @pytest.fixture
 def slack(smewg_home, monkeypatch):
-    codes = [e.lower() for e in ("AUS", "BRN", "CAN", "CHL", "CHN", "HKG", "IDN", "JPN", "KOR", "MYS", "MEX",
-                                  "NZL", "PNG", "PER", "PHL", "RUS", "SGP", "TWN", "THA", "USA", "VNM")]
+    codes = [
+        e.lower()
+        for e in (
+            "AUS",
+            "BRN",
+            "CAN",
+            "CHL",
+            "CHN",
+            "HKG",
+            "IDN",
+            "JPN",
+            "KOR",
+            "MYS",
+            "MEX",
+            "NZL",
+            "PNG",
+            "PER",
+            "PHL",
+            "RUS",
+            "SGP",
+            "TWN",
+            "THA",
+            "USA",
+            "VNM",
+        )
+    ]
     channels = {f"#smewg-fp-{code}": f"C{n:04d}" for n, code in enumerate(codes)}
     channels["#smewg-secretariat"] = "CSECRETARIAT"
     fake = FakeSlack(token=TOKEN, channels=channels)
@@ -72,7 +96,9 @@ def test_watch_deadlines_flow_escalates_and_alerts_the_secretariat(prefect_api, 
     result = watch_deadlines(year=2022, as_of=date(2022, 6, 1))
     assert len(result["escalations"]) == 20  # everyone but KOR, whose deadline is extended
     assert [m["text"].split(":")[0] for m in slack.posted_to("#smewg-secretariat")] == [
-        "SMEWG 2022", "SMEWG 2022"]  # missed deadline, activity A1 overdue
+        "SMEWG 2022",
+        "SMEWG 2022",
+    ]  # missed deadline, activity A1 overdue
     assert len(slack.posted) == 22
 
 

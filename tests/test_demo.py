@@ -20,8 +20,9 @@ STEPS = ["T-30", "T-14", "T-7", "T-1", "T+1", "T+7", "T+14"]
 
 
 def _smewg(*args: str, env: dict) -> str:
-    return subprocess.run([sys.executable, "-m", "smewg", *args], capture_output=True, text=True, env=env,
-                          check=True, timeout=600).stdout
+    return subprocess.run(
+        [sys.executable, "-m", "smewg", *args], capture_output=True, text=True, env=env, check=True, timeout=600
+    ).stdout
 
 
 def test_demo_runs_every_cycle_end_to_end_and_says_where_things_are(smewg_home):

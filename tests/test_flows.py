@@ -38,8 +38,10 @@ def test_prepare_store_runs_tracked_and_is_idempotent(prefect_api, smewg_home):
         task_runs = client.read_task_runs()
         names = {t.name.rsplit("-", 1)[0] for t in task_runs if t.flow_run_id == flow_run.id}
         assert names == {"migrate-store", "load-catalogue"}
-        by_run = {a.flow_run_id: a.data for a in client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["prepare-store"])))}
+        by_run = {
+            a.flow_run_id: a.data
+            for a in client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["prepare-store"])))
+        }
         assert "| indicators | 51 | 0 |" in by_run[first.state_details.flow_run_id]
         assert "(no changes)" in by_run[flow_run_ids[1]]
 
@@ -57,8 +59,9 @@ def test_prefect_yaml_is_valid_and_every_entrypoint_exists():
 
 def _prefect_cli(*args: str, api_url: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PREFECT_API_URL": api_url, "PWD": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "prefect", *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "prefect", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_every_deployment_deploys_to_a_real_server(prefect_api):
@@ -68,8 +71,7 @@ def test_every_deployment_deploys_to_a_real_server(prefect_api):
     deploy = _prefect_cli("deploy", "--all", "--no-prompt", api_url=api_url)
     assert deploy.returncode == 0, deploy.stdout + deploy.stderr
 
-    names = [d.name for d in PrefectYamlModel.model_validate(
-        yaml.safe_load((REPO / "prefect.yaml").read_text())).deployments]
+    names = [d.name for d in PrefectYamlModel.model_validate(yaml.safe_load((REPO / "prefect.yaml").read_text())).deployments]
     with get_client(sync_client=True) as client:
         deployed = {d.name: d for d in client.read_deployments()}
     for name in names:

@@ -21,28 +21,73 @@ from smewg.work.deadlines import queue_deadline_alerts
 from smewg.work.reminders import queue_reminders
 from tests.collection_helpers import store_with_calendar
 
-ALL = ["AUS", "BRN", "CAN", "CHL", "CHN", "HKG", "IDN", "JPN", "KOR", "MYS", "MEX",
-       "NZL", "PNG", "PER", "PHL", "RUS", "SGP", "TWN", "THA", "USA", "VNM"]
+ALL = [
+    "AUS",
+    "BRN",
+    "CAN",
+    "CHL",
+    "CHN",
+    "HKG",
+    "IDN",
+    "JPN",
+    "KOR",
+    "MYS",
+    "MEX",
+    "NZL",
+    "PNG",
+    "PER",
+    "PHL",
+    "RUS",
+    "SGP",
+    "TWN",
+    "THA",
+    "USA",
+    "VNM",
+]
 CALENDAR = {
-    "year": 2022, "plan": "smewg-2021-2024", "timezone": "Asia/Singapore",
-    "call_for_data": "2022-03-01", "deadline": "2022-05-31",
-    "reminder_days_before": [30, 14, 7, 1], "escalation_days_after": [1, 7, 14],
-    "quality_check": {"start": "2022-06-01", "end": "2022-06-30"}, "rollup": "2022-07-15",
+    "year": 2022,
+    "plan": "smewg-2021-2024",
+    "timezone": "Asia/Singapore",
+    "call_for_data": "2022-03-01",
+    "deadline": "2022-05-31",
+    "reminder_days_before": [30, 14, 7, 1],
+    "escalation_days_after": [1, 7, 14],
+    "quality_check": {"start": "2022-06-01", "end": "2022-06-30"},
+    "rollup": "2022-07-15",
     "meetings": [{"name": "First SMEWG meeting", "date": "2022-04-20"}],
     "reviews": [{"kind": "midterm", "name": "Mid-term review", "date": "2022-08-27"}],
     "extensions": {"KOR": "2022-06-15"},
     "activities": [
-        {"id": "A1", "title": "Workshop on <digital> trade & SMEs", "objective": "3.2", "lead": "PER",
-         "due": "2022-05-10", "status": "in_progress"},
-        {"id": "A2", "title": "Study on SME finance", "objective": "4.1", "lead": "JPN",
-         "due": "2022-05-10", "status": "done"},
+        {
+            "id": "A1",
+            "title": "Workshop on <digital> trade & SMEs",
+            "objective": "3.2",
+            "lead": "PER",
+            "due": "2022-05-10",
+            "status": "in_progress",
+        },
+        {"id": "A2", "title": "Study on SME finance", "objective": "4.1", "lead": "JPN", "due": "2022-05-10", "status": "done"},
     ],
 }
 # Hand-computed step dates: deadline 31 May (KOR: 15 June by extension).
-STEPS = {"T-30": date(2022, 5, 1), "T-14": date(2022, 5, 17), "T-7": date(2022, 5, 24), "T-1": date(2022, 5, 30),
-         "T+1": date(2022, 6, 1), "T+7": date(2022, 6, 7), "T+14": date(2022, 6, 14)}
-KOR_STEPS = {"T-30": date(2022, 5, 16), "T-14": date(2022, 6, 1), "T-7": date(2022, 6, 8), "T-1": date(2022, 6, 14),
-             "T+1": date(2022, 6, 16), "T+7": date(2022, 6, 22), "T+14": date(2022, 6, 29)}
+STEPS = {
+    "T-30": date(2022, 5, 1),
+    "T-14": date(2022, 5, 17),
+    "T-7": date(2022, 5, 24),
+    "T-1": date(2022, 5, 30),
+    "T+1": date(2022, 6, 1),
+    "T+7": date(2022, 6, 7),
+    "T+14": date(2022, 6, 14),
+}
+KOR_STEPS = {
+    "T-30": date(2022, 5, 16),
+    "T-14": date(2022, 6, 1),
+    "T-7": date(2022, 6, 8),
+    "T-1": date(2022, 6, 14),
+    "T+1": date(2022, 6, 16),
+    "T+7": date(2022, 6, 22),
+    "T+14": date(2022, 6, 29),
+}
 SUBMITTED = {"AUS": date(2022, 5, 10), "SGP": date(2022, 6, 3), "KOR": date(2022, 6, 20)}
 
 
@@ -59,8 +104,18 @@ def _submit(engine, code: str, day: date) -> None:
         cycle = get_or_create_cycle(session, "smewg-2021-2024", 2022, now=now_utc())
         # 10:00 in Singapore on that day.
         received = datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
-        session.add(SubmissionRow(cycle_id=cycle.id, economy_code=code, version=1, file_name=f"{code}.csv",
-                                  checksum=code.ljust(64, "0"), size_bytes=10, received_at=received, status="accepted"))
+        session.add(
+            SubmissionRow(
+                cycle_id=cycle.id,
+                economy_code=code,
+                version=1,
+                file_name=f"{code}.csv",
+                checksum=code.ljust(64, "0"),
+                size_bytes=10,
+                received_at=received,
+                status="accepted",
+            )
+        )
 
 
 def _run_day(settings, day: date) -> None:
@@ -124,8 +179,9 @@ def test_the_secretariat_hears_who_is_late_when_they_are_escalated(cycle):
     assert len(alerts) == 1
     late = [c for c in ALL if c not in ("AUS", "KOR")]  # KOR's deadline is extended to 15 June
     assert alerts[0].channel == "#smewg-secretariat"
-    assert alerts[0].text.startswith(f"SMEWG 2022: {len(late)} economies have missed their deadline as of 2022-06-01: "
-                                     + ", ".join(late))
+    assert alerts[0].text.startswith(
+        f"SMEWG 2022: {len(late)} economies have missed their deadline as of 2022-06-01: " + ", ".join(late)
+    )
 
     _run_day(settings, date(2022, 6, 1))
     _run_day(settings, date(2022, 6, 2))  # nobody passes a new step: no new alert
@@ -176,10 +232,12 @@ def test_overdue_activities_and_cycle_steps_are_alerted_once(cycle):
 
     with session_scope(engine) as session:  # a rollup exists: no alert for the next cycle step check
         cycle_row = get_or_create_cycle(session, "smewg-2021-2024", 2022, now=now_utc())
-        session.add(RollupSnapshotRow(cycle_id=cycle_row.id, inputs_key="x", submission_ids=[], as_of=date(2022, 7, 20),
-                                      created_at=now_utc()))
-        session.add(ReviewVersionRow(plan_id="smewg-2021-2024", kind="midterm", version=1, snapshot_ids=[],
-                                     created_at=now_utc()))
+        session.add(
+            RollupSnapshotRow(
+                cycle_id=cycle_row.id, inputs_key="x", submission_ids=[], as_of=date(2022, 7, 20), created_at=now_utc()
+            )
+        )
+        session.add(ReviewVersionRow(plan_id="smewg-2021-2024", kind="midterm", version=1, snapshot_ids=[], created_at=now_utc()))
     _run_day(settings, date(2022, 9, 1))
     assert not [r for r in _outbox(engine) if r.dedupe_key.endswith(":review-midterm")]
 
@@ -211,8 +269,18 @@ def test_an_extension_granted_mid_cycle_gives_the_new_steps(cycle, smewg_home):
     for day in _days(date(2022, 5, 26), date(2022, 7, 20)):
         _run_day(settings, day)
     # The old T-30..T-7 went out; the new deadline's steps (31 May onwards) follow in full.
-    assert _steps_by_economy(_outbox(engine))["BRN"] == ["T-30", "T-14", "T-7",
-                                                         "T-30", "T-14", "T-7", "T-1", "T+1", "T+7", "T+14"]
+    assert _steps_by_economy(_outbox(engine))["BRN"] == [
+        "T-30",
+        "T-14",
+        "T-7",
+        "T-30",
+        "T-14",
+        "T-7",
+        "T-1",
+        "T+1",
+        "T+7",
+        "T+14",
+    ]
 
 
 def test_reminders_sent_are_counted_on_the_cycle_day_they_belong_to(cycle):
@@ -221,7 +289,11 @@ def test_reminders_sent_are_counted_on_the_cycle_day_they_belong_to(cycle):
     settings, engine = cycle
     for day in _days(date(2022, 4, 25), date(2022, 6, 2)):  # a backfill: written today, due on those days
         _run_day(settings, day)
-    on_20_may = {e["economy"]: e["reminders_and_escalations_sent"] for e in cycle_status(settings, 2022, date(2022, 5, 20))["economies"]}
+    on_20_may = {
+        e["economy"]: e["reminders_and_escalations_sent"] for e in cycle_status(settings, 2022, date(2022, 5, 20))["economies"]
+    }
     assert on_20_may["BRN"] == 2 and on_20_may["KOR"] == 1  # T-30, T-14; KOR (extended): T-30
-    on_2_june = {e["economy"]: e["reminders_and_escalations_sent"] for e in cycle_status(settings, 2022, date(2022, 6, 2))["economies"]}
+    on_2_june = {
+        e["economy"]: e["reminders_and_escalations_sent"] for e in cycle_status(settings, 2022, date(2022, 6, 2))["economies"]
+    }
     assert on_2_june["BRN"] == 5  # four reminders and the T+1 escalation

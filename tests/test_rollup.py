@@ -90,9 +90,12 @@ def _build(smewg_home, monkeypatch):
                 rows[0][4] = -5.0  # quarantined: never in a figure
             h.write_csv(h.inbox(code, year) / f"{code}-{year}.csv", rows, received=received)
             if year == 2023 and code == "AUS":  # a later file that is rejected whole: the earlier one stays in use
-                h.write_csv(h.inbox(code, year) / "AUS-broken.csv", [["AUS", 2023, "1.1.1", "total", 1]],
-                            header=("economy", "year", "indicator", "breakdown", "value"),
-                            received=datetime(year, 5, 1, 2, 0, tzinfo=UTC))
+                h.write_csv(
+                    h.inbox(code, year) / "AUS-broken.csv",
+                    [["AUS", 2023, "1.1.1", "total", 1]],
+                    header=("economy", "year", "indicator", "breakdown", "value"),
+                    received=datetime(year, 5, 1, 2, 0, tzinfo=UTC),
+                )
             used[year][code] = [r for r in rows if not (year == 2023 and code == "KOR" and r is rows[0])]
         collect_all(h.context(year), date(year, 12, 31))
     return used
@@ -100,6 +103,7 @@ def _build(smewg_home, monkeypatch):
 
 def _expected(used: dict[int, dict[str, list[list]]], year: int) -> dict[tuple, float]:
     """Every figure of the cycle year, computed from the raw rows."""
+
     def values(y: int) -> dict[tuple[str, str], dict[str, tuple[float, str]]]:
         found: dict[tuple[str, str], dict[str, tuple[float, str]]] = {}
         for code, rows in used.get(y, {}).items():
@@ -144,7 +148,9 @@ def _expected(used: dict[int, dict[str, list[list]]], year: int) -> dict[tuple, 
             if not panel:
                 continue
             if kind == "percent":
-                expected[(*key, statistic, "APEC")] = statistics.fmean(a[c] for c in panel) - statistics.fmean(b[c] for c in panel)
+                expected[(*key, statistic, "APEC")] = statistics.fmean(a[c] for c in panel) - statistics.fmean(
+                    b[c] for c in panel
+                )
             elif sum(b[c] for c in panel):
                 expected[(*key, statistic, "APEC")] = (sum(a[c] for c in panel) / sum(b[c] for c in panel) - 1) * 100
     return expected
@@ -164,12 +170,15 @@ def _snapshot(year: int, as_of: date | None = None) -> tuple[pd.DataFrame, dict]
 
 
 def _actual(figures: pd.DataFrame) -> dict[tuple, float]:
-    wanted = figures[figures["statistic"].isin(["VALUE", "N_REPORTING", "SUM", "MEAN", "MEDIAN", "CHANGE_PREV",
-                                                "CHANGE_BASELINE"])]
+    wanted = figures[
+        figures["statistic"].isin(["VALUE", "N_REPORTING", "SUM", "MEAN", "MEDIAN", "CHANGE_PREV", "CHANGE_BASELINE"])
+    ]
     wanted = wanted[~((wanted["statistic"] == "N_REPORTING") & (wanted["value"] == 0))]
     wanted = wanted[wanted["value"].notna()]
-    return {(r.indicator, r.breakdown, r.statistic, r.economies[0] if r.statistic == "VALUE" else "APEC"): r.value
-            for r in wanted.itertuples()}
+    return {
+        (r.indicator, r.breakdown, r.statistic, r.economies[0] if r.statistic == "VALUE" else "APEC"): r.value
+        for r in wanted.itertuples()
+    }
 
 
 @pytest.mark.parametrize("year", YEARS)
@@ -191,8 +200,9 @@ def test_percents_are_never_summed_and_unconvertible_amounts_never_added(dataset
         assert not [i for i in sums["indicator"] if kinds.get(i) == "percent"]
         assert set(sums.loc[sums["indicator"].map(kinds) == "amount", "unit"]) == {"USD"}
         chf = [r for r in dataset[year]["PER"] if r[5] == "CHF" and r[4] != ""]
-        assert [(c["economy"], c["indicator"], c["unit"]) for c in details["not_converted"] if c["year"] == year] == \
-            [("PER", r[2], "CHF") for r in chf]
+        assert [(c["economy"], c["indicator"], c["unit"]) for c in details["not_converted"] if c["year"] == year] == [
+            ("PER", r[2], "CHF") for r in chf
+        ]
         for row in chf:  # reported, counted as reporting, but not in the sum
             n = figures[(figures["indicator"] == row[2]) & (figures["breakdown"] == "total")]
             assert "PER" in n.loc[n["statistic"] == "N_REPORTING", "economies"].iloc[0]
@@ -222,13 +232,24 @@ def test_sdmx_csv_parses_back_and_matches_the_rollup(dataset, tmp_path):
     plan = h.context(2023).catalogue.plan
     out = write_export(figures, plan, "sdmx-csv", tmp_path / "kpi.sdmx.csv")
     parsed = pd.read_csv(out)
-    assert list(parsed.columns) == ["DATAFLOW", "FREQ", "REF_AREA", "INDICATOR", "BREAKDOWN", "STATISTIC", "TIME_PERIOD",
-                                    "OBS_VALUE", "UNIT_MEASURE"]
+    assert list(parsed.columns) == [
+        "DATAFLOW",
+        "FREQ",
+        "REF_AREA",
+        "INDICATOR",
+        "BREAKDOWN",
+        "STATISTIC",
+        "TIME_PERIOD",
+        "OBS_VALUE",
+        "UNIT_MEASURE",
+    ]
     assert set(parsed["STATISTIC"]) == {"VALUE", "N_REPORTING", "SUM", "MEAN", "MEDIAN"}
     assert set(parsed["TIME_PERIOD"]) == {2023} and set(parsed["FREQ"]) == {"A"}
     table = figures[figures["statistic"].isin(["VALUE", "N_REPORTING", "SUM", "MEAN", "MEDIAN"])]
-    expected = {(r.indicator, r.breakdown.upper(), r.statistic, r.economies[0] if r.statistic == "VALUE" else "APEC"):
-                r.value for r in table.itertuples()}
+    expected = {
+        (r.indicator, r.breakdown.upper(), r.statistic, r.economies[0] if r.statistic == "VALUE" else "APEC"): r.value
+        for r in table.itertuples()
+    }
     read = {(r.INDICATOR, r.BREAKDOWN, r.STATISTIC, r.REF_AREA): r.OBS_VALUE for r in parsed.itertuples()}
     assert read.keys() == expected.keys()
     for key, value in expected.items():
@@ -253,16 +274,31 @@ def test_csv_and_xlsx_hold_the_same_figures(dataset, tmp_path):
     sheet = workbook[[s for s in workbook.sheetnames if s.startswith("P2")][0]]
     header = [c.value for c in sheet[1]]
     first = dict(zip(header, [c.value for c in sheet[2]]))
-    match = csv[(csv["indicator"] == first["indicator"]) & (csv["statistic"] == first["statistic"])
-                & (csv["ref_area"] == first["ref_area"]) & (csv["breakdown"] == first["breakdown"])]
+    match = csv[
+        (csv["indicator"] == first["indicator"])
+        & (csv["statistic"] == first["statistic"])
+        & (csv["ref_area"] == first["ref_area"])
+        & (csv["breakdown"] == first["breakdown"])
+    ]
     assert match["value"].iloc[0] == pytest.approx(first["value"])
 
 
-@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd"])
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd"])
 def test_exported_text_cannot_run_as_a_formula(text, tmp_path):
     assert neutralise("Hong Kong, China") == "Hong Kong, China" and neutralise(-2.5) == -2.5
-    figures = pd.DataFrame([{"indicator": "1.1.1", "breakdown": "total", "year": 2022, "statistic": "VALUE",
-                             "value": 1.0, "unit": text, "economies": ["KOR"]}])
+    figures = pd.DataFrame(
+        [
+            {
+                "indicator": "1.1.1",
+                "breakdown": "total",
+                "year": 2022,
+                "statistic": "VALUE",
+                "value": 1.0,
+                "unit": text,
+                "economies": ["KOR"],
+            }
+        ]
+    )
     from smewg.core.catalogue import load_plan
     from smewg.core.paths import DEFAULT_PLAN_FILE
 

@@ -21,8 +21,7 @@ from smewg.work.store_migration import migrate_store
 from tests.slack_server import FakeSlack, SlackServer
 
 TOKEN = "xoxb-0000000000-test-token-never-logged"
-CHANNELS = {"#smewg-secretariat": "C0SECRET", "#smewg-fp-kor": "C0KOR", "#smewg-fp-per": "C0PER",
-            "#smewg-fp-vnm": "C0VNM"}
+CHANNELS = {"#smewg-secretariat": "C0SECRET", "#smewg-fp-kor": "C0KOR", "#smewg-fp-per": "C0PER", "#smewg-fp-vnm": "C0VNM"}
 
 
 @pytest.fixture
@@ -50,8 +49,13 @@ def _queue(engine, *channels: str) -> list[str]:
     with session_scope(engine) as session:
         for number, channel in enumerate(channels, start=1):
             key = f"test:{number}:{channel}"
-            enqueue(session, messages.overdue_item(key=key, channel=channel, year=2022, what=f"Step {number}",
-                                                   due=now_utc().date(), as_of=now_utc().date()), now=now_utc())
+            enqueue(
+                session,
+                messages.overdue_item(
+                    key=key, channel=channel, year=2022, what=f"Step {number}", due=now_utc().date(), as_of=now_utc().date()
+                ),
+                now=now_utc(),
+            )
             keys.append(key)
     return keys
 
@@ -68,6 +72,10 @@ def _posted_keys(fake: FakeSlack) -> list[str]:
 def _client():
     settings = get_settings()
     return make_client(settings, slack_token(settings))
+
+
+def _posted_keys_in(fake: FakeSlack, channel_id: str) -> list[str]:
+    return [m["metadata"]["event_payload"]["dedupe_key"] for m in fake.posted if m["channel"] == channel_id and m["metadata"]]
 
 
 def _deliver(engine):
@@ -114,6 +122,56 @@ def test_a_post_lost_in_a_timeout_is_sent_on_the_next_run(slack, engine):
     assert _rows(engine)[keys[0]].attempts == 2
 
 
+def test_a_timed_out_post_is_found_behind_a_page_of_newer_messages(slack, engine):
+    """The duplicate check must ask for metadata and page through the history, as Slack needs."""
+    keys = _queue(engine, "#smewg-fp-kor")
+    slack.script("chat.postMessage", "timeout")
+    assert _deliver(engine).failed == 1
+    for number in range(250):  # people keep talking in the channel meanwhile
+        slack.posted.append(
+            {
+                "channel": "C0KOR",
+                "text": f"chat {number}",
+                "blocks": None,
+                "metadata": None,
+                "ts": f"{now_utc().timestamp() + number / 1000:.6f}",
+            }
+        )
+    assert _deliver(engine).delivered == 1
+    assert _posted_keys_in(slack, "C0KOR") == keys
+    assert slack.calls("chat.postMessage") == 1
+    history = [r for r in slack.requests if r.method == "conversations.history"]
+    assert len(history) >= 2, "the history has two pages at Slack's page size"
+
+
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
+def test_the_local_slack_answers_as_slack_does(slack):
+    """Error shapes and the metadata rule of the Web API, so the code under test cannot lean on a lenient fake."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    client = WebClient(token=TOKEN, base_url=get_settings().slack_base_url)
+    client.chat_postMessage(channel="#smewg-fp-kor", text="hi", metadata={"event_type": "x", "event_payload": {"k": 1}})
+    plain = client.conversations_history(channel="C0KOR")["messages"][0]
+    assert "metadata" not in plain
+    with_metadata = client.conversations_history(channel="C0KOR", include_all_metadata=True)["messages"][0]
+    assert with_metadata["metadata"]["event_payload"] == {"k": 1}
+    for call, error in [
+        (lambda: client.chat_postMessage(channel="#nowhere", text="hi"), "channel_not_found"),
+        (lambda: client.chat_postMessage(channel="#smewg-fp-kor"), "no_text"),
+        (lambda: client.conversations_history(channel="#nowhere"), "channel_not_found"),
+        (lambda: WebClient(token="xoxb-wrong", base_url=client.base_url).auth_test(), "invalid_auth"),
+        (lambda: WebClient(base_url=client.base_url).auth_test(), "not_authed"),
+    ]:
+        with pytest.raises(SlackApiError) as raised:
+            call()
+        assert raised.value.response.status_code == 200 and raised.value.response["error"] == error
+    slack.script("chat.postMessage", "429")
+    with pytest.raises(SlackApiError) as raised:
+        client.chat_postMessage(channel="#smewg-fp-kor", text="hi")
+    assert raised.value.response.status_code == 429 and raised.value.response.headers["Retry-After"] == "1"
+
+
 def test_persistent_server_errors_leave_the_message_waiting(slack, engine):
     keys = _queue(engine, "#smewg-fp-kor")
     slack.script("chat.postMessage", "500", "500", "500")  # one try and both retries fail
@@ -131,8 +189,10 @@ def test_invalid_auth_is_one_clear_log_line_and_nothing_is_lost(slack, engine, m
         report = _deliver(engine)
     assert (report.delivered, report.failed, report.waiting) == (0, 1, 1)
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert errors == ["Slack refused the token (invalid_auth) while sending message 1 (missed_deadline) to "
-                      "#smewg-fp-kor: check SMEWG_SLACK_TOKEN; undelivered messages stay in the outbox"]
+    assert errors == [
+        "Slack refused the token (invalid_auth) while sending message 1 (missed_deadline) to "
+        "#smewg-fp-kor: check SMEWG_SLACK_TOKEN; undelivered messages stay in the outbox"
+    ]
     monkeypatch.setenv("SMEWG_SLACK_TOKEN", TOKEN)
     assert _deliver(engine).delivered == 2
 

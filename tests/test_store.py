@@ -54,8 +54,18 @@ def test_migrations_build_exactly_the_modelled_schema(engine):
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
     tables = set(inspect(engine).get_table_names())
-    assert {"plans", "economies", "cycles", "submissions", "observations", "validation_results",
-            "notifications", "rollup_snapshots", "rollup_figures", "review_versions"} <= tables
+    assert {
+        "plans",
+        "economies",
+        "cycles",
+        "submissions",
+        "observations",
+        "validation_results",
+        "notifications",
+        "rollup_snapshots",
+        "rollup_figures",
+        "review_versions",
+    } <= tables
 
 
 def test_upgrading_a_populated_store_from_the_first_revision_keeps_its_rows(database_url):
@@ -64,10 +74,17 @@ def test_upgrading_a_populated_store_from_the_first_revision_keeps_its_rows(data
         upgrade(engine, "0001")
         load_catalogue_into_store(get_settings(), now=NOW)
         with engine.begin() as connection:
-            cycle = connection.execute(text("INSERT INTO cycles (plan_id, year, created_at) "
-                                            "VALUES ('smewg-2021-2024', 2022, :now) RETURNING id"), {"now": NOW}).scalar()
-            connection.execute(text("INSERT INTO rollup_snapshots (cycle_id, inputs_key, submission_ids, as_of, created_at) "
-                                    "VALUES (:cycle, 'k', '[]', '2022-07-15', :now)"), {"cycle": cycle, "now": NOW})
+            cycle = connection.execute(
+                text("INSERT INTO cycles (plan_id, year, created_at) VALUES ('smewg-2021-2024', 2022, :now) RETURNING id"),
+                {"now": NOW},
+            ).scalar()
+            connection.execute(
+                text(
+                    "INSERT INTO rollup_snapshots (cycle_id, inputs_key, submission_ids, as_of, created_at) "
+                    "VALUES (:cycle, 'k', '[]', '2022-07-15', :now)"
+                ),
+                {"cycle": cycle, "now": NOW},
+            )
         before = {name: rows for name, rows in _dump_raw(engine).items() if name != "rollup_snapshots"}
         upgrade(engine)
         assert current_revision(engine) == head_revision()
@@ -81,8 +98,10 @@ def test_upgrading_a_populated_store_from_the_first_revision_keeps_its_rows(data
 
 def _dump_raw(engine) -> dict[str, list[tuple]]:
     with engine.connect() as connection:
-        return {name: sorted(tuple(map(str, row)) for row in connection.execute(text(f"SELECT * FROM {name}")))
-                for name in ("plans", "economies", "indicators", "cycles")}
+        return {
+            name: sorted(tuple(map(str, row)) for row in connection.execute(text(f"SELECT * FROM {name}")))
+            for name in ("plans", "economies", "indicators", "cycles")
+        }
 
 
 def test_upgrading_an_up_to_date_store_changes_nothing(engine):
@@ -109,7 +128,10 @@ def test_catalogue_rows_carry_the_plan(engine):
     with session_scope(engine) as session:
         indicator = session.get(IndicatorRow, ("smewg-2021-2024", "3.2.5"))
         assert (indicator.objective_id, indicator.kind, indicator.breakdowns) == (
-            "3.2", "percent", ["total", "women", "youth", "rural"])
+            "3.2",
+            "percent",
+            ["total", "women", "youth", "rural"],
+        )
         general = session.get(IndicatorRow, ("smewg-2021-2024", "G.6"))
         assert general.objective_id is None and general.group_name == "Dialogue with partners"
         plan = session.get(PlanRow, "smewg-2021-2024")
@@ -132,7 +154,8 @@ def test_an_edited_title_updates_that_row_only(engine, tmp_path, monkeypatch):
     changed = [row for row in after["objectives"] if row not in before["objectives"]]
     assert [row[1] for row in changed] == ["1.4"]
     assert {name: rows for name, rows in after.items() if name != "objectives"} == {
-        name: rows for name, rows in before.items() if name != "objectives"}
+        name: rows for name, rows in before.items() if name != "objectives"
+    }
 
 
 def test_an_indicator_dropped_from_the_file_is_kept_and_reported(engine, tmp_path, monkeypatch):
@@ -156,8 +179,7 @@ def test_two_plans_live_side_by_side(engine, monkeypatch):
     assert report.inserted["indicators"] == 4
     assert report.inserted.get("economies", 0) == 0
     with session_scope(engine) as session:
-        counts = dict(session.execute(
-            select(ObjectiveRow.plan_id, func.count()).group_by(ObjectiveRow.plan_id)).all())
+        counts = dict(session.execute(select(ObjectiveRow.plan_id, func.count()).group_by(ObjectiveRow.plan_id)).all())
     assert counts == {"smewg-2021-2024": 14, "smewg-2025-2028": 2}
 
 
@@ -165,8 +187,16 @@ def _cycle_with_submission(session, checksum: str = "a" * 64) -> SubmissionRow:
     cycle = CycleRow(plan_id="smewg-2021-2024", year=2022, created_at=NOW)
     session.add(cycle)
     session.flush()
-    submission = SubmissionRow(cycle_id=cycle.id, economy_code="KOR", version=1, file_name="kor.csv",
-                               checksum=checksum, size_bytes=120, received_at=NOW, status="accepted")
+    submission = SubmissionRow(
+        cycle_id=cycle.id,
+        economy_code="KOR",
+        version=1,
+        file_name="kor.csv",
+        checksum=checksum,
+        size_bytes=120,
+        received_at=NOW,
+        status="accepted",
+    )
     session.add(submission)
     session.flush()
     return submission
@@ -178,8 +208,18 @@ def test_the_same_file_twice_for_one_economy_and_cycle_is_refused(engine):
         first = _cycle_with_submission(session)
         cycle_id = first.cycle_id
     with pytest.raises(IntegrityError), session_scope(engine) as session:
-        session.add(SubmissionRow(cycle_id=cycle_id, economy_code="KOR", version=2, file_name="again.csv",
-                                  checksum="a" * 64, size_bytes=120, received_at=NOW, status="accepted"))
+        session.add(
+            SubmissionRow(
+                cycle_id=cycle_id,
+                economy_code="KOR",
+                version=2,
+                file_name="again.csv",
+                checksum="a" * 64,
+                size_bytes=120,
+                received_at=NOW,
+                status="accepted",
+            )
+        )
     with session_scope(engine) as session:  # the failed write left nothing behind
         assert session.scalar(select(func.count()).select_from(SubmissionRow)) == 1
 
@@ -189,8 +229,15 @@ def test_observation_constraints_hold_on_both_back_ends(engine, field, value):
     load_catalogue_into_store(get_settings(), now=NOW)
     with session_scope(engine) as session:
         submission_id = _cycle_with_submission(session).id
-    values = {"submission_id": submission_id, "row_number": 2, "indicator_id": "1.1.1", "breakdown": "total",
-              "value": 10.0, "unit": "count", "status": "accepted"}
+    values = {
+        "submission_id": submission_id,
+        "row_number": 2,
+        "indicator_id": "1.1.1",
+        "breakdown": "total",
+        "value": 10.0,
+        "unit": "count",
+        "status": "accepted",
+    }
     values[field] = value
     with pytest.raises(IntegrityError), session_scope(engine) as session:
         session.add(ObservationRow(**values))
@@ -202,5 +249,15 @@ def test_submissions_must_name_a_known_economy(engine):
         cycle = CycleRow(plan_id="smewg-2021-2024", year=2023, created_at=NOW)
         session.add(cycle)
         session.flush()
-        session.add(SubmissionRow(cycle_id=cycle.id, economy_code="XYZ", version=1, file_name="x.csv",
-                                  checksum="c" * 64, size_bytes=1, received_at=NOW, status="accepted"))
+        session.add(
+            SubmissionRow(
+                cycle_id=cycle.id,
+                economy_code="XYZ",
+                version=1,
+                file_name="x.csv",
+                checksum="c" * 64,
+                size_bytes=1,
+                received_at=NOW,
+                status="accepted",
+            )
+        )

@@ -18,9 +18,7 @@ from smewg.cli.output import print_error
 from smewg.cli.remind import remind
 from smewg.cli.rollup import export, rollup, status
 from smewg.cli.store import init
-from smewg.core.calendar import CalendarError
-from smewg.core.catalogue import PlanError
-from smewg.core.economies import EconomyFileError
+from smewg.core.config_files import ConfigFileError
 from smewg.core.store.db import StoreMissing
 
 app = typer.Typer(
@@ -51,7 +49,7 @@ def main() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     try:
         app()
-    except (PlanError, EconomyFileError, CalendarError) as error:
+    except ConfigFileError as error:  # plan, economies, calendar, FX or Slack channels file
         print_error(str(error))
         sys.exit(2)
     except StoreMissing as error:

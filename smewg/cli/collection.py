@@ -12,8 +12,11 @@ from smewg.cli.output import console, emit_json, err_console
 from smewg.core.settings import get_settings
 
 
-def templates(year: YearOption, economy: Annotated[list[str] | None, typer.Option(help="Only these economies (codes or names).")] = None,
-              json_output: JsonOption = False) -> None:
+def templates(
+    year: YearOption,
+    economy: Annotated[list[str] | None, typer.Option(help="Only these economies (codes or names).")] = None,
+    json_output: JsonOption = False,
+) -> None:
     """Write each economy's XLSX and CSV submission template for a cycle (the issue-templates flow)."""
     from smewg.core.catalogue import load_catalogue
 
@@ -26,8 +29,9 @@ def templates(year: YearOption, economy: Annotated[list[str] | None, typer.Optio
     if json_output:
         emit_json(written)
         return
-    console.print(f"Wrote {len(written)} templates (XLSX and CSV) to {settings.outputs_dir / 'templates' / str(year)}",
-                  highlight=False)
+    console.print(
+        f"Wrote {len(written)} templates (XLSX and CSV) to {settings.outputs_dir / 'templates' / str(year)}", highlight=False
+    )
 
 
 def simulate(year: YearOption, json_output: JsonOption = False) -> None:
@@ -38,13 +42,23 @@ def simulate(year: YearOption, json_output: JsonOption = False) -> None:
     settings = get_settings()
     context = load_cycle_context(settings, year)
     files = simulate_submissions(settings.resolved_inbox, context.catalogue, context.calendar)
-    document = [{"economy": f.economy, "file": str(f.path), "received_at": f.received_at.isoformat(),
-                 "bad_rows": f.bad_rows, "correction": f.correction} for f in files]
+    document = [
+        {
+            "economy": f.economy,
+            "file": str(f.path),
+            "received_at": f.received_at.isoformat(),
+            "bad_rows": f.bad_rows,
+            "correction": f.correction,
+        }
+        for f in files
+    ]
     if json_output:
         emit_json(document)
         return
-    console.print(f"Wrote {len(files)} files for {len({f.economy for f in files})} economies under "
-                  f"{settings.resolved_inbox / str(year)}", highlight=False)
+    console.print(
+        f"Wrote {len(files)} files for {len({f.economy for f in files})} economies under {settings.resolved_inbox / str(year)}",
+        highlight=False,
+    )
 
 
 def collect(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
@@ -60,8 +74,15 @@ def collect(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption 
     for column in ("economy", "file", "version", "status", "accepted", "quarantined", "flagged"):
         table.add_column(column)
     for o in new:
-        table.add_row(o["economy"], o["file"], str(o["version"]), o["status"], str(o["rows_accepted"]),
-                      str(o["rows_quarantined"]), str(o["rows_flagged"]))
+        table.add_row(
+            o["economy"],
+            o["file"],
+            str(o["version"]),
+            o["status"],
+            str(o["rows_accepted"]),
+            str(o["rows_quarantined"]),
+            str(o["rows_flagged"]),
+        )
     console.print(table)
     for warning in result["warnings"]:
         err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
@@ -84,6 +105,14 @@ def submissions(year: YearOption, json_output: JsonOption = False) -> None:
     for column in ("economy", "version", "status", "accepted", "quarantined", "flagged", "received", "file"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        table.add_row(r["economy"], str(r["version"]), r["status"], str(r["rows_accepted"]), str(r["rows_quarantined"]),
-                      str(r["rows_flagged"]), r["received_at"][:16], r["file"])
+        table.add_row(
+            r["economy"],
+            str(r["version"]),
+            r["status"],
+            str(r["rows_accepted"]),
+            str(r["rows_quarantined"]),
+            str(r["rows_flagged"]),
+            r["received_at"][:16],
+            r["file"],
+        )
     console.print(table)

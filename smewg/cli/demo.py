@@ -32,7 +32,9 @@ def _isolate(demo_home: Path) -> None:
 
 
 def demo(
-    home: Annotated[Path | None, typer.Option(help="Where the demo's state goes (default $SMEWG_HOME/demo). Replaced on each run.")] = None,
+    home: Annotated[
+        Path | None, typer.Option(help="Where the demo's state goes (default $SMEWG_HOME/demo). Replaced on each run.")
+    ] = None,
 ) -> None:
     """Run the whole demo on the embedded default and print where every output is."""
     demo_home = (home or get_settings().home / "demo").resolve()
@@ -43,33 +45,48 @@ def demo(
     settings = get_settings()
     plan = load_catalogue(settings.plan_file, settings.economies_file).plan
     years = list(plan.period.years)
-    err_console.print(f"Simulating the plan period {years[0]}-{years[-1]} (flow simulate-plan-period; Prefect starts "
-                      "a temporary local server, ~15 s): store, calendars, templates, simulated submissions arriving "
-                      "over each cycle, collection, reminders and alerts, KPI rollup and exports on the rollup date")
+    err_console.print(
+        f"Simulating the plan period {years[0]}-{years[-1]} (flow simulate-plan-period; Prefect starts "
+        "a temporary local server, ~15 s): store, calendars, templates, simulated submissions arriving "
+        "over each cycle, collection, reminders and alerts, KPI rollup and exports on the rollup date"
+    )
     from smewg.flows.plan_period import simulate_plan_period
 
     result = simulate_plan_period()
     prepared = result["prepared"]
     rolled_up = {year: cycle["rollup"] for year, cycle in result["cycles"].items()}
 
-    console.print(f"Plan {plan.id}: " + counts_line(plan_document(plan)), style="dim", highlight=False)
+    console.print(f"Plan {plan.id}: " + counts_line(plan_document(plan)), style="dim", highlight=False, soft_wrap=True)
     console.print(_submissions_table(settings, plan.id, years))
     console.print(_outbox_table(settings, years))
     console.print()
     console.print("[bold]Outputs[/]")
     catalogue_rows = sum(prepared["catalogue"]["inserted"].values())
-    console.print(f"  store (SQLite):    {settings.resolved_database_url}  ({catalogue_rows} catalogue rows, schema {prepared['migration']['to']})", highlight=False, soft_wrap=True)
+    console.print(
+        f"  store (SQLite):    {settings.resolved_database_url}  ({catalogue_rows} catalogue rows, schema {prepared['migration']['to']})",
+        highlight=False,
+        soft_wrap=True,
+    )
     console.print(f"  cycle calendars:   {settings.schedule_dir}/cycle-YYYY.yaml", highlight=False, soft_wrap=True)
     console.print(f"  outbox (no Slack): SMEWG_HOME={demo_home} smewg outbox", highlight=False, soft_wrap=True)
     console.print(f"  templates:         {settings.outputs_dir / 'templates'}/YYYY/", highlight=False, soft_wrap=True)
     console.print(f"  inbox (simulated): {settings.resolved_inbox}/YYYY/<ECONOMY>/", highlight=False, soft_wrap=True)
-    console.print(f"  validation reports (GX Data Docs): {settings.data_docs_dir}/YYYY/<ECONOMY>/", highlight=False, soft_wrap=True)
+    console.print(
+        f"  validation reports (GX Data Docs): {settings.data_docs_dir}/YYYY/<ECONOMY>/", highlight=False, soft_wrap=True
+    )
     console.print(f"  submissions:       SMEWG_HOME={demo_home} smewg submissions --year YYYY", highlight=False, soft_wrap=True)
     for year, result in rolled_up.items():
-        console.print(f"  KPI rollup {year}:   snapshot {result['snapshot_id']}: " + ", ".join(result["files"].values()),
-                      highlight=False, soft_wrap=True)
-    console.print(f"  cycle status:      SMEWG_HOME={demo_home} SMEWG_SCHEDULE_DIR={settings.schedule_dir} "
-                  f"smewg status --year {years[-1]} --as-of {years[-1]}-12-31", highlight=False, soft_wrap=True)
+        console.print(
+            f"  KPI rollup {year}:   snapshot {result['snapshot_id']}: " + ", ".join(result["files"].values()),
+            highlight=False,
+            soft_wrap=True,
+        )
+    console.print(
+        f"  cycle status:      SMEWG_HOME={demo_home} SMEWG_SCHEDULE_DIR={settings.schedule_dir} "
+        f"smewg status --year {years[-1]} --as-of {years[-1]}-12-31",
+        highlight=False,
+        soft_wrap=True,
+    )
     console.print(f"  Prefect state:     {os.environ['PREFECT_HOME']}", highlight=False, soft_wrap=True)
 
 
@@ -84,10 +101,16 @@ def _submissions_table(settings, plan_id: str, years: list[int]) -> Table:
         for year in years:
             rows = list_submissions(session, plan_id, year)
             current = [r for r in rows if r["status"] == "accepted"]
-            table.add_row(str(year), str(len({r["economy"] for r in rows})), str(len(rows)),
-                          str(sum(1 for r in rows if r["version"] > 1)), str(sum(1 for r in rows if r["status"] == "rejected")),
-                          str(sum(r["rows_accepted"] for r in current)), str(sum(r["rows_quarantined"] for r in current)),
-                          str(sum(r["rows_flagged"] for r in current)))
+            table.add_row(
+                str(year),
+                str(len({r["economy"] for r in rows})),
+                str(len(rows)),
+                str(sum(1 for r in rows if r["version"] > 1)),
+                str(sum(1 for r in rows if r["status"] == "rejected")),
+                str(sum(r["rows_accepted"] for r in current)),
+                str(sum(r["rows_quarantined"] for r in current)),
+                str(sum(r["rows_flagged"] for r in current)),
+            )
     return table
 
 

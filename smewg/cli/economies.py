@@ -15,7 +15,6 @@ from smewg.core.settings import get_settings
 app = typer.Typer(help="The APEC member economies and their aliases.", invoke_without_command=True)
 
 
-
 @app.callback()
 def list_economies(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """List the 21 economies in APEC order with codes and accepted aliases."""
@@ -23,8 +22,9 @@ def list_economies(ctx: typer.Context, json_output: JsonOption = False) -> None:
         return
     registry = load_economies(get_settings().economies_file)
     if json_output:
-        emit_json([{"code": e.code, "name": e.name, "order": e.order, "alpha2": e.alpha2,
-                    "aliases": list(e.aliases)} for e in registry])
+        emit_json(
+            [{"code": e.code, "name": e.name, "order": e.order, "alpha2": e.alpha2, "aliases": list(e.aliases)} for e in registry]
+        )
         return
     table = Table(title="APEC member economies")
     for column in ("#", "code", "name", "alpha-2", "aliases"):

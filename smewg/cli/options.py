@@ -11,7 +11,9 @@ from smewg.core.clock import today
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout (logs go to stderr).")]
 YearOption = Annotated[int, typer.Option("--year", help="The cycle's reference year.")]
-AsOfOption = Annotated[str | None, typer.Option("--as-of", help="The day to act as (YYYY-MM-DD); default today in Asia/Singapore.")]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="The day to act as (YYYY-MM-DD); default today in Asia/Singapore.")
+]
 
 
 def parse_as_of(value: str | None) -> date:

@@ -31,6 +31,13 @@ def outbox(
     for column in ("id", "created", "kind", "channel", "status", "tries", "message"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(str(row["id"]), row["created_at"][:16], row["kind"], row["channel"], row["status"],
-                      str(row["attempts"]), row["text"][:120] + (f"\n[red]{row['last_error']}[/]" if row["last_error"] else ""))
+        table.add_row(
+            str(row["id"]),
+            row["created_at"][:16],
+            row["kind"],
+            row["channel"],
+            row["status"],
+            str(row["attempts"]),
+            row["text"][:120] + (f"\n[red]{row['last_error']}[/]" if row["last_error"] else ""),
+        )
     console.print(table)

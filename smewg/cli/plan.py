@@ -16,8 +16,7 @@ app = typer.Typer(help="The strategic plan catalogue.", no_args_is_help=True)
 
 
 def _indicator_json(indicator: Indicator) -> dict[str, Any]:
-    return {"id": indicator.id, "name": indicator.name, "kind": indicator.kind,
-            "breakdowns": list(indicator.breakdowns)}
+    return {"id": indicator.id, "name": indicator.name, "kind": indicator.kind, "breakdowns": list(indicator.breakdowns)}
 
 
 def _keep(indicator: Indicator, kind: str | None, search: str | None) -> bool:
@@ -26,8 +25,9 @@ def _keep(indicator: Indicator, kind: str | None, search: str | None) -> bool:
     return not search or search.lower() in indicator.name.lower() or search == indicator.id
 
 
-def plan_document(plan: Plan, *, priority: str | None = None, objective: str | None = None,
-                  kind: str | None = None, search: str | None = None) -> dict[str, Any]:
+def plan_document(
+    plan: Plan, *, priority: str | None = None, objective: str | None = None, kind: str | None = None, search: str | None = None
+) -> dict[str, Any]:
     """The ``plan show --json`` document, filtered; empty branches are dropped."""
     priorities = []
     for p in plan.priorities:
@@ -41,14 +41,20 @@ def plan_document(plan: Plan, *, priority: str | None = None, objective: str | N
             if indicators:
                 objectives.append({"id": o.id, "title": o.title, "indicators": indicators})
         if objectives:
-            priorities.append({"id": p.id, "title": p.title, "success_factors": list(p.success_factors),
-                               "objectives": objectives})
+            priorities.append(
+                {"id": p.id, "title": p.title, "success_factors": list(p.success_factors), "objectives": objectives}
+            )
     general = []
     if not priority and not objective:
         general = [_indicator_json(i) for i in plan.general_indicators if _keep(i, kind, search)]
-    return {"plan": plan.id, "title": plan.title, "period": [plan.period.start, plan.period.end],
-            "priorities": priorities, "general_indicators": general,
-            "reviews": [r.model_dump() for r in plan.reviews]}
+    return {
+        "plan": plan.id,
+        "title": plan.title,
+        "period": [plan.period.start, plan.period.end],
+        "priorities": priorities,
+        "general_indicators": general,
+        "reviews": [r.model_dump() for r in plan.reviews],
+    }
 
 
 def _label(indicator: dict[str, Any]) -> str:
@@ -74,8 +80,10 @@ def render_tree(document: dict[str, Any]) -> Tree:
 def counts_line(document: dict[str, Any]) -> str:
     objectives = [o for p in document["priorities"] for o in p["objectives"]]
     indicators = [i for o in objectives for i in o["indicators"]]
-    return (f"{len(document['priorities'])} priority areas, {len(objectives)} objectives, "
-            f"{len(indicators)} indicators, {len(document['general_indicators'])} general indicators")
+    return (
+        f"{len(document['priorities'])} priority areas, {len(objectives)} objectives, "
+        f"{len(indicators)} indicators, {len(document['general_indicators'])} general indicators"
+    )
 
 
 @app.command("show")
@@ -93,8 +101,10 @@ def show(
     plan = load_catalogue(settings.plan_file, settings.economies_file).plan
     document = plan_document(plan, priority=priority, objective=objective, kind=kind, search=search)
     if (priority or objective) and not document["priorities"]:
-        fail(f"plan {plan.id} has no {'objective ' + objective if objective else 'priority area ' + str(priority)}"
-             + (f" with indicators of kind {kind}" if kind else ""))
+        fail(
+            f"plan {plan.id} has no {'objective ' + objective if objective else 'priority area ' + str(priority)}"
+            + (f" with indicators of kind {kind}" if kind else "")
+        )
     if json_output:
         emit_json(document)
         return

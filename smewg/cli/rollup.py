@@ -22,8 +22,10 @@ def rollup(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption =
         emit_json(result)
         return
     state = "new snapshot" if result["created"] else "inputs unchanged: existing snapshot"
-    console.print(f"KPI rollup {year}: {state} {result['snapshot_id']} from {len(result['submission_ids'])} "
-                  "submission versions", highlight=False)
+    console.print(
+        f"KPI rollup {year}: {state} {result['snapshot_id']} from {len(result['submission_ids'])} submission versions",
+        highlight=False,
+    )
     for fmt, path in result["files"].items():
         console.print(f"  {fmt}: {path}", highlight=False, soft_wrap=True)
 
@@ -68,8 +70,15 @@ def status(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption =
         table.add_column(column)
     for e in document["economies"]:
         late = "[red]late[/]" if e["late"] else ""
-        table.add_row(e["economy"], e["deadline"], (e["received_at"] or "")[:10] or "[yellow]no[/]",
-                      str(e["version"] or ""), late, str(e["quarantined_rows"]), str(e["reminders_and_escalations_sent"]))
+        table.add_row(
+            e["economy"],
+            e["deadline"],
+            (e["received_at"] or "")[:10] or "[yellow]no[/]",
+            str(e["version"] or ""),
+            late,
+            str(e["quarantined_rows"]),
+            str(e["reminders_and_escalations_sent"]),
+        )
     console.print(table)
     milestones = Table(title="Milestones")
     milestones.add_column("date")

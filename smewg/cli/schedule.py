@@ -37,8 +37,11 @@ def new(
 def calendar_document(calendar, catalogue) -> dict:
     """The ``schedule show --json`` document of SPEC section 7, reminders per the cycle's deadline."""
     return {
-        "year": calendar.year, "plan": calendar.plan, "timezone": calendar.timezone,
-        "call_for_data": calendar.call_for_data.isoformat(), "deadline": calendar.deadline.isoformat(),
+        "year": calendar.year,
+        "plan": calendar.plan,
+        "timezone": calendar.timezone,
+        "call_for_data": calendar.call_for_data.isoformat(),
+        "deadline": calendar.deadline.isoformat(),
         "reminders": [{"step": s.name, "date": s.date.isoformat()} for s in calendar.steps_for("") if s.kind == "reminder"],
         "escalations": [{"step": s.name, "date": s.date.isoformat()} for s in calendar.steps_for("") if s.kind == "escalation"],
         "milestones": [{"name": m.name, "date": m.date.isoformat()} for m in calendar.milestones()],

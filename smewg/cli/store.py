@@ -18,8 +18,13 @@ def init(
     settings = get_settings()
     migration = migrate_store(settings)
     report = load_catalogue_into_store(settings)
-    document = {"database": display_url(settings.resolved_database_url), "plan_file": str(settings.plan_file),
-                "revision": migration["to"], "migrated_from": migration["from"], "catalogue": report.as_dict()}
+    document = {
+        "database": display_url(settings.resolved_database_url),
+        "plan_file": str(settings.plan_file),
+        "revision": migration["to"],
+        "migrated_from": migration["from"],
+        "catalogue": report.as_dict(),
+    }
     if json_output:
         emit_json(document)
         return

@@ -19,12 +19,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from smewg.core.catalogue import Plan
-from smewg.core.config_files import read_yaml, validate
+from smewg.core.config_files import ConfigFileError, read_yaml, validate
 
 ActivityStatus = Literal["planned", "in_progress", "done", "cancelled"]
 
 
-class CalendarError(ValueError):
+class CalendarError(ConfigFileError):
     """A calendar file that cannot be used; the message names the file and key."""
 
 
@@ -104,9 +104,13 @@ class Calendar(_Strict):
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Calendar:
-        order = [("call_for_data", self.call_for_data), ("deadline", self.deadline),
-                 ("quality_check.start", self.quality_check.start), ("quality_check.end", self.quality_check.end),
-                 ("rollup", self.rollup)]
+        order = [
+            ("call_for_data", self.call_for_data),
+            ("deadline", self.deadline),
+            ("quality_check.start", self.quality_check.start),
+            ("quality_check.end", self.quality_check.end),
+            ("rollup", self.rollup),
+        ]
         for (first, a), (second, b) in zip(order, order[1:]):
             if b < a:
                 raise ValueError(f"{second} ({b}) comes before {first} ({a})")
@@ -118,7 +122,8 @@ class Calendar(_Strict):
         if self.reminder_days_before and self.deadline - timedelta(days=max(self.reminder_days_before)) < self.call_for_data:
             raise ValueError(
                 f"the first reminder ({max(self.reminder_days_before)} days before {self.deadline}) "
-                f"would come before the call for data ({self.call_for_data})")
+                f"would come before the call for data ({self.call_for_data})"
+            )
         ids = [a.id for a in self.activities]
         if len(set(ids)) != len(ids):
             raise ValueError("activity ids must be unique")
@@ -132,10 +137,14 @@ class Calendar(_Strict):
     def steps_for(self, economy: str) -> list[Step]:
         """Reminder then escalation steps of one economy, in date order."""
         deadline = self.deadline_for(economy)
-        steps = [Step(kind="reminder", name=f"T-{d}", date=deadline - timedelta(days=d), offset_days=-d)
-                 for d in self.reminder_days_before]
-        steps += [Step(kind="escalation", name=f"T+{d}", date=deadline + timedelta(days=d), offset_days=d)
-                  for d in sorted(self.escalation_days_after)]
+        steps = [
+            Step(kind="reminder", name=f"T-{d}", date=deadline - timedelta(days=d), offset_days=-d)
+            for d in self.reminder_days_before
+        ]
+        steps += [
+            Step(kind="escalation", name=f"T+{d}", date=deadline + timedelta(days=d), offset_days=d)
+            for d in sorted(self.escalation_days_after)
+        ]
         return steps
 
     def action_days(self, economies: list[str]) -> list[date]:
@@ -151,12 +160,15 @@ class Calendar(_Strict):
 
     def milestones(self) -> list[Milestone]:
         """Every dated event of the cycle, for ``schedule show`` and the status table."""
-        events = [Milestone(name="call for data", date=self.call_for_data),
-                  Milestone(name="reporting deadline", date=self.deadline),
-                  Milestone(name="quality checks start", date=self.quality_check.start),
-                  Milestone(name="quality checks end", date=self.quality_check.end),
-                  Milestone(name="KPI rollup", date=self.rollup),
-                  *self.meetings, *(Milestone(name=r.name, date=r.date) for r in self.reviews)]
+        events = [
+            Milestone(name="call for data", date=self.call_for_data),
+            Milestone(name="reporting deadline", date=self.deadline),
+            Milestone(name="quality checks start", date=self.quality_check.start),
+            Milestone(name="quality checks end", date=self.quality_check.end),
+            Milestone(name="KPI rollup", date=self.rollup),
+            *self.meetings,
+            *(Milestone(name=r.name, date=r.date) for r in self.reviews),
+        ]
         return sorted(events, key=lambda m: m.date)
 
 
@@ -177,7 +189,9 @@ def check_against_plan(calendar: Calendar, plan: Plan, source: str) -> None:
     objectives = {o.id for o in plan.objectives()}
     for position, activity in enumerate(calendar.activities):
         if activity.objective not in objectives:
-            problems.append(f"activities[{position}] (id {activity.id}) > objective: {activity.objective!r} is not an objective of the plan")
+            problems.append(
+                f"activities[{position}] (id {activity.id}) > objective: {activity.objective!r} is not an objective of the plan"
+            )
         if activity.lead not in plan.economies:
             problems.append(f"activities[{position}] (id {activity.id}) > lead: {activity.lead!r} is not an economy of the plan")
     if problems:
@@ -206,17 +220,22 @@ def template_calendar(year: int, plan: Plan) -> Calendar:
     weeks before the second meeting, where the Chair reports it (or Ministers receive it).
     """
     reviews = tuple(
-        ReviewDate(kind=review.kind, name=f"{review.title} ({review.reported_by} to {review.audience})",
-                   date=date(year, 8, 27))
-        for review in plan.reviews if review.year == year
+        ReviewDate(kind=review.kind, name=f"{review.title} ({review.reported_by} to {review.audience})", date=date(year, 8, 27))
+        for review in plan.reviews
+        if review.year == year
     )
     return Calendar(
-        year=year, plan=plan.id, timezone=plan.timezone,
-        call_for_data=date(year, 3, 1), deadline=date(year, 5, 31),
+        year=year,
+        plan=plan.id,
+        timezone=plan.timezone,
+        call_for_data=date(year, 3, 1),
+        deadline=date(year, 5, 31),
         quality_check=Window(start=date(year, 6, 1), end=date(year, 6, 30)),
         rollup=date(year, 7, 15),
-        meetings=(Milestone(name="First SMEWG meeting", date=date(year, 4, 20)),
-                  Milestone(name="Second SMEWG meeting", date=date(year, 9, 10))),
+        meetings=(
+            Milestone(name="First SMEWG meeting", date=date(year, 4, 20)),
+            Milestone(name="Second SMEWG meeting", date=date(year, 9, 10)),
+        ),
         reviews=reviews,
     )
 

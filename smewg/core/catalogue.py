@@ -16,14 +16,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from smewg.core.config_files import read_yaml, validate
+from smewg.core.config_files import ConfigFileError, read_yaml, validate
 
 Kind = Literal["count", "percent", "amount"]
 KINDS: tuple[str, ...] = ("count", "percent", "amount")
 BREAKDOWN_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class PlanError(ValueError):
+class PlanError(ConfigFileError):
     """A plan file that cannot be used; the message names the file and the key."""
 
 
@@ -74,8 +74,7 @@ class Objective(_Strict):
             expected = f"{self.id}.{position}"
             if indicator.id != expected:
                 raise ValueError(
-                    f"indicator {indicator.id!r} is number {position} of objective {self.id}: "
-                    f"its id must be {expected!r}"
+                    f"indicator {indicator.id!r} is number {position} of objective {self.id}: its id must be {expected!r}"
                 )
         return self
 
@@ -92,8 +91,7 @@ class Priority(_Strict):
             expected = f"{self.id}.{position}"
             if objective.id != expected:
                 raise ValueError(
-                    f"objective {objective.id!r} is number {position} of priority {self.id}: "
-                    f"its id must be {expected!r}"
+                    f"objective {objective.id!r} is number {position} of priority {self.id}: its id must be {expected!r}"
                 )
         return self
 
@@ -158,7 +156,9 @@ class Plan(_Strict):
             raise ValueError(f"economy listed twice: {', '.join(duplicate_economies)}")
         for review in self.reviews:
             if review.year not in self.period.years:
-                raise ValueError(f"{review.kind} review year {review.year} is outside the plan period {self.period.start}-{self.period.end}")
+                raise ValueError(
+                    f"{review.kind} review year {review.year} is outside the plan period {self.period.start}-{self.period.end}"
+                )
         return self
 
     # -- navigation ---------------------------------------------------------------
@@ -218,7 +218,6 @@ def load_catalogue(plan_file: str | Path, economies_file: str | Path) -> Catalog
     unknown = [code for code in plan.economies if code not in registry.codes]
     if unknown:
         raise PlanError(
-            f"{plan_file}: economies: {', '.join(unknown)} not in {economies_file} "
-            "(use the ISO 3166 alpha-3 codes listed there)"
+            f"{plan_file}: economies: {', '.join(unknown)} not in {economies_file} (use the ISO 3166 alpha-3 codes listed there)"
         )
     return Catalogue(plan=plan, economies=registry)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from smewg.core.config_files import ConfigFileError, read_yaml, validate
 
 
 class ChannelDirectory(BaseModel):
@@ -19,6 +20,12 @@ class ChannelDirectory(BaseModel):
         return self.focal_points.get(economy_code) or self.focal_point_channel_pattern.format(code=economy_code.lower())
 
 
+class ChannelsError(ConfigFileError):
+    """A Slack channels file that cannot be used; the message names the file and key."""
+
+
 def load_channels(path: Path, secretariat: str) -> ChannelDirectory:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return ChannelDirectory.model_validate({**raw, "secretariat": secretariat})
+    _, raw = read_yaml(path, ChannelsError, missing="Slack channels file not found (SMEWG_SLACK_FILE)")
+    if raw is not None and not isinstance(raw, dict):
+        raise ChannelsError(f"{path}: the Slack channels file must be a mapping of keys to values")
+    return validate(ChannelDirectory, {**(raw or {}), "secretariat": secretariat}, path, ChannelsError, "the Slack channels file")

@@ -12,6 +12,13 @@ from pydantic import BaseModel, ValidationError
 Model = TypeVar("Model", bound=BaseModel)
 
 
+class ConfigFileError(ValueError):
+    """A file a person edits (plan, economies, calendar, FX, Slack channels) cannot be used.
+
+    The message names the file and the key; the CLI prints it and exits 2.
+    """
+
+
 def read_yaml(path: Path, error: type[Exception], *, missing: str) -> tuple[str, Any]:
     """The file's text and parsed YAML; ``error(message)`` naming the file otherwise."""
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from smewg.core.config_files import read_yaml, validate
+from smewg.core.config_files import ConfigFileError, read_yaml, validate
 
 
 class UnknownEconomy(LookupError):
@@ -29,7 +29,7 @@ class UnknownEconomy(LookupError):
         super().__init__(f"{text!r} is not an APEC economy{hint}")
 
 
-class EconomyFileError(ValueError):
+class EconomyFileError(ConfigFileError):
     """An economies file that cannot be used; the message names the file and the key."""
 
 

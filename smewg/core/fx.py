@@ -7,10 +7,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from smewg.core.config_files import read_yaml, validate
+from smewg.core.config_files import ConfigFileError, read_yaml, validate
 
 
-class FxError(ValueError):
+class FxError(ConfigFileError):
     """An FX file that cannot be used; the message names the file and key."""
 
 

@@ -27,14 +27,15 @@ _PLANS: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 def register_plan(plan) -> None:
     """Make a plan's indicator ids and allowed (indicator, breakdown) pairs known to the check."""
     if plan.id not in _PLANS:
-        _PLANS[plan.id] = (frozenset(i.id for i in plan.all_indicators()),
-                           frozenset(f"{i.id}|{b}" for i in plan.all_indicators() for b in i.breakdowns))
+        _PLANS[plan.id] = (
+            frozenset(i.id for i in plan.all_indicators()),
+            frozenset(f"{i.id}|{b}" for i in plan.all_indicators() for b in i.breakdowns),
+        )
 
 
 class ColumnPairBreakdownAllowed(ColumnPairMapMetricProvider):
     condition_metric_name = "column_pair_values.breakdown_allowed_in_plan"
-    condition_domain_keys = ("batch_id", "table", "column_A", "column_B", "row_condition", "condition_parser",
-                             "ignore_row_if")
+    condition_domain_keys = ("batch_id", "table", "column_A", "column_B", "row_condition", "condition_parser", "ignore_row_if")
     condition_value_keys = ("plan",)
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)

@@ -51,8 +51,14 @@ class SyncReport:
         }
 
 
-def _upsert(session: Session, model: Any, key: tuple, values: dict[str, Any], report: SyncReport,
-            insert_only: dict[str, Any] | None = None) -> None:
+def _upsert(
+    session: Session,
+    model: Any,
+    key: tuple,
+    values: dict[str, Any],
+    report: SyncReport,
+    insert_only: dict[str, Any] | None = None,
+) -> None:
     row = session.get(model, key)
     table = model.__tablename__
     if row is None:
@@ -73,56 +79,115 @@ def sync_catalogue(session: Session, catalogue: Catalogue, *, now: datetime) -> 
     plan = catalogue.plan
 
     for economy in catalogue.economies:
-        _upsert(session, EconomyRow, (economy.code,), {
-            "name": economy.name, "alpha2": economy.alpha2,
-            "apec_order": economy.order, "aliases": list(economy.aliases),
-        }, report)
+        _upsert(
+            session,
+            EconomyRow,
+            (economy.code,),
+            {
+                "name": economy.name,
+                "alpha2": economy.alpha2,
+                "apec_order": economy.order,
+                "aliases": list(economy.aliases),
+            },
+            report,
+        )
     session.flush()
 
-    _upsert(session, PlanRow, (plan.id,), {
-        "title": plan.title, "source": plan.source, "period_start": plan.period.start,
-        "period_end": plan.period.end, "timezone": plan.timezone,
-        "critical_success_factors": list(plan.critical_success_factors),
-    }, report, insert_only={"loaded_at": now})
+    _upsert(
+        session,
+        PlanRow,
+        (plan.id,),
+        {
+            "title": plan.title,
+            "source": plan.source,
+            "period_start": plan.period.start,
+            "period_end": plan.period.end,
+            "timezone": plan.timezone,
+            "critical_success_factors": list(plan.critical_success_factors),
+        },
+        report,
+        insert_only={"loaded_at": now},
+    )
     session.flush()
 
     for code in plan.economies:
         _upsert(session, PlanEconomyRow, (plan.id, code), {}, report)
 
     for p_position, priority in enumerate(plan.priorities, start=1):
-        _upsert(session, PriorityAreaRow, (plan.id, priority.id), {
-            "position": p_position, "title": priority.title,
-            "success_factors": list(priority.success_factors),
-        }, report)
+        _upsert(
+            session,
+            PriorityAreaRow,
+            (plan.id, priority.id),
+            {
+                "position": p_position,
+                "title": priority.title,
+                "success_factors": list(priority.success_factors),
+            },
+            report,
+        )
     session.flush()
-    for o_position, (priority, objective) in enumerate(
-        ((p, o) for p in plan.priorities for o in p.objectives), start=1
-    ):
-        _upsert(session, ObjectiveRow, (plan.id, objective.id), {
-            "priority_id": priority.id, "position": o_position, "title": objective.title,
-        }, report)
+    for o_position, (priority, objective) in enumerate(((p, o) for p in plan.priorities for o in p.objectives), start=1):
+        _upsert(
+            session,
+            ObjectiveRow,
+            (plan.id, objective.id),
+            {
+                "priority_id": priority.id,
+                "position": o_position,
+                "title": objective.title,
+            },
+            report,
+        )
     session.flush()
 
     position = 0
     for objective in plan.objectives():
         for indicator in objective.indicators:
             position += 1
-            _upsert(session, IndicatorRow, (plan.id, indicator.id), {
-                "objective_id": objective.id, "position": position, "name": indicator.name,
-                "kind": indicator.kind, "breakdowns": list(indicator.breakdowns), "group_name": indicator.group,
-            }, report)
+            _upsert(
+                session,
+                IndicatorRow,
+                (plan.id, indicator.id),
+                {
+                    "objective_id": objective.id,
+                    "position": position,
+                    "name": indicator.name,
+                    "kind": indicator.kind,
+                    "breakdowns": list(indicator.breakdowns),
+                    "group_name": indicator.group,
+                },
+                report,
+            )
     for indicator in plan.general_indicators:
         position += 1
-        _upsert(session, IndicatorRow, (plan.id, indicator.id), {
-            "objective_id": None, "position": position, "name": indicator.name,
-            "kind": indicator.kind, "breakdowns": list(indicator.breakdowns), "group_name": indicator.group,
-        }, report)
+        _upsert(
+            session,
+            IndicatorRow,
+            (plan.id, indicator.id),
+            {
+                "objective_id": None,
+                "position": position,
+                "name": indicator.name,
+                "kind": indicator.kind,
+                "breakdowns": list(indicator.breakdowns),
+                "group_name": indicator.group,
+            },
+            report,
+        )
 
     for review in plan.reviews:
-        _upsert(session, ReviewMilestoneRow, (plan.id, review.kind), {
-            "year": review.year, "title": review.title,
-            "reported_by": review.reported_by, "audience": review.audience,
-        }, report)
+        _upsert(
+            session,
+            ReviewMilestoneRow,
+            (plan.id, review.kind),
+            {
+                "year": review.year,
+                "title": review.title,
+                "reported_by": review.reported_by,
+                "audience": review.audience,
+            },
+            report,
+        )
     session.flush()
 
     known_indicators = {i.id for i in plan.all_indicators()}

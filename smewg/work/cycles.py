@@ -37,10 +37,16 @@ def ensure_cycle(context: CycleContext, *, now: datetime) -> None:
 
 def economies_with_accepted_submission(session: Session, context: CycleContext, as_of: date) -> set[str]:
     """Economies that had an accepted submission (perhaps since corrected) by the end of ``as_of``."""
-    query = (select(SubmissionRow.economy_code).join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
-             .where(CycleRow.plan_id == context.plan_id, CycleRow.year == context.year,
-                    SubmissionRow.status.in_(("accepted", "superseded")),
-                    SubmissionRow.received_at < context.end_of_day(as_of)))
+    query = (
+        select(SubmissionRow.economy_code)
+        .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
+        .where(
+            CycleRow.plan_id == context.plan_id,
+            CycleRow.year == context.year,
+            SubmissionRow.status.in_(("accepted", "superseded")),
+            SubmissionRow.received_at < context.end_of_day(as_of),
+        )
+    )
     return set(session.scalars(query))
 
 
@@ -52,8 +58,13 @@ def first_usable_arrivals(session: Session, context: CycleContext, as_of: date) 
     rows = session.execute(
         select(SubmissionRow.economy_code, func.min(SubmissionRow.received_at))
         .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
-        .where(CycleRow.plan_id == context.plan_id, CycleRow.year == context.year, SubmissionRow.status != "rejected",
-               SubmissionRow.received_at < context.end_of_day(as_of))
-        .group_by(SubmissionRow.economy_code)).all()
+        .where(
+            CycleRow.plan_id == context.plan_id,
+            CycleRow.year == context.year,
+            SubmissionRow.status != "rejected",
+            SubmissionRow.received_at < context.end_of_day(as_of),
+        )
+        .group_by(SubmissionRow.economy_code)
+    ).all()
     zone = ZoneInfo(context.calendar.timezone)
     return {code: first.astimezone(zone).date() for code, first in rows}

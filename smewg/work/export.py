@@ -26,8 +26,7 @@ from smewg.core.store import session_scope
 from smewg.core.store.models import RollupSnapshotRow
 from smewg.work.rollup import snapshot_figures
 
-SDMX_COLUMNS = ["DATAFLOW", "FREQ", "REF_AREA", "INDICATOR", "BREAKDOWN", "STATISTIC", "TIME_PERIOD", "OBS_VALUE",
-                "UNIT_MEASURE"]
+SDMX_COLUMNS = ["DATAFLOW", "FREQ", "REF_AREA", "INDICATOR", "BREAKDOWN", "STATISTIC", "TIME_PERIOD", "OBS_VALUE", "UNIT_MEASURE"]
 SDMX_STATISTICS = ("VALUE", "N_REPORTING", "SUM", "MEAN", "MEDIAN")
 DATAFLOW = "APEC:SMEWG_KPI(1.0)"
 FORMATS = ("sdmx-csv", "csv", "xlsx")
@@ -42,20 +41,28 @@ def neutralise(value):
 
 
 def _neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.apply(lambda column: column.map(neutralise) if column.dtype == object or str(column.dtype) == "str"
-                       else column)
+    return frame.apply(lambda column: column.map(neutralise) if column.dtype == object or str(column.dtype) == "str" else column)
 
 
 def sdmx_frame(figures: pd.DataFrame) -> pd.DataFrame:
     rows = figures[figures["statistic"].isin(SDMX_STATISTICS)]
-    ref_area = [economies[0] if statistic == "VALUE" else "APEC"
-                for statistic, economies in zip(rows["statistic"], rows["economies"])]
-    frame = pd.DataFrame({
-        "DATAFLOW": DATAFLOW, "FREQ": "A", "REF_AREA": ref_area, "INDICATOR": rows["indicator"].to_numpy(),
-        "BREAKDOWN": rows["breakdown"].str.upper().to_numpy(), "STATISTIC": rows["statistic"].to_numpy(),
-        "TIME_PERIOD": rows["year"].astype(int).to_numpy(), "OBS_VALUE": rows["value"].to_numpy(),
-        "UNIT_MEASURE": rows["unit"].str.upper().to_numpy(),
-    }, columns=SDMX_COLUMNS)
+    ref_area = [
+        economies[0] if statistic == "VALUE" else "APEC" for statistic, economies in zip(rows["statistic"], rows["economies"])
+    ]
+    frame = pd.DataFrame(
+        {
+            "DATAFLOW": DATAFLOW,
+            "FREQ": "A",
+            "REF_AREA": ref_area,
+            "INDICATOR": rows["indicator"].to_numpy(),
+            "BREAKDOWN": rows["breakdown"].str.upper().to_numpy(),
+            "STATISTIC": rows["statistic"].to_numpy(),
+            "TIME_PERIOD": rows["year"].astype(int).to_numpy(),
+            "OBS_VALUE": rows["value"].to_numpy(),
+            "UNIT_MEASURE": rows["unit"].str.upper().to_numpy(),
+        },
+        columns=SDMX_COLUMNS,
+    )
     return frame.sort_values(["INDICATOR", "BREAKDOWN", "REF_AREA", "STATISTIC"], kind="stable").reset_index(drop=True)
 
 
@@ -91,12 +98,28 @@ def export_snapshot(context: CycleContext, snapshot_id: int) -> dict[str, Any]:
         snapshot = session.get(RollupSnapshotRow, snapshot_id)
         assert snapshot is not None, f"snapshot {snapshot_id} is not in the store"
         details = snapshot.details
-    files = {fmt: str(write_export(figures, context.catalogue.plan, fmt,
-                                   export_path(context.settings, context.year, snapshot_id, fmt), details.get("analytics")))
-             for fmt in FORMATS}
+    files = {
+        fmt: str(
+            write_export(
+                figures,
+                context.catalogue.plan,
+                fmt,
+                export_path(context.settings, context.year, snapshot_id, fmt),
+                details.get("analytics"),
+            )
+        )
+        for fmt in FORMATS
+    }
     headline = figures[(figures["breakdown"] == "total") & figures["statistic"].isin(["N_REPORTING", "SUM", "MEAN"])]
-    table = [{"indicator": r.indicator, "statistic": r.statistic, "value": None if pd.isna(r.value) else round(r.value, 2),
-              "unit": r.unit} for r in headline.itertuples()]
+    table = [
+        {
+            "indicator": r.indicator,
+            "statistic": r.statistic,
+            "value": None if pd.isna(r.value) else round(r.value, 2),
+            "unit": r.unit,
+        }
+        for r in headline.itertuples()
+    ]
     return {"files": files, "table": table, "analytics": details.get("analytics", {}).get("overall", {})}
 
 

@@ -33,8 +33,9 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def scan_inbox(inbox: Path, year: int, economies: list[str], *, as_of: date, timezone: str, now: datetime,
-               quiet_seconds: int = 30) -> tuple[dict[str, list[InboxFile]], list[str]]:
+def scan_inbox(
+    inbox: Path, year: int, economies: list[str], *, as_of: date, timezone: str, now: datetime, quiet_seconds: int = 30
+) -> tuple[dict[str, list[InboxFile]], list[str]]:
     """Files per economy that had arrived by the end of ``as_of``, oldest first; and warnings.
 
     A file changed less than ``quiet_seconds`` before ``now`` may still be being copied and
@@ -56,8 +57,10 @@ def scan_inbox(inbox: Path, year: int, economies: list[str], *, as_of: date, tim
             warnings.append(f"{folder}: files belong in an economy folder ({root}/<CODE>/); ignored")
             continue
         if folder.name not in economies:
-            warnings.append(f"{folder}: '{folder.name}' is not an economy code of the plan "
-                            f"(folders are named by ISO alpha-3 code, e.g. KOR); ignored")
+            warnings.append(
+                f"{folder}: '{folder.name}' is not an economy code of the plan "
+                f"(folders are named by ISO alpha-3 code, e.g. KOR); ignored"
+            )
             continue
         files = []
         for path in folder.iterdir():
@@ -71,8 +74,10 @@ def scan_inbox(inbox: Path, year: int, economies: list[str], *, as_of: date, tim
                 continue
             received = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
             if (now - received).total_seconds() < quiet_seconds:
-                warnings.append(f"{path}: changed {max(0, int((now - received).total_seconds()))} s ago, may still "
-                                "be being copied; collected on the next run")
+                warnings.append(
+                    f"{path}: changed {max(0, int((now - received).total_seconds()))} s ago, may still "
+                    "be being copied; collected on the next run"
+                )
                 continue
             received = min(received, now)
             if received.astimezone(zone).date() <= as_of:

@@ -44,49 +44,85 @@ class Message:
 
 
 def _blocks(header: str, body: str, context: str | None = None) -> list[dict[str, Any]]:
-    blocks = [HeaderBlock(text=_clip(header, HEADER_LIMIT)),
-              SectionBlock(text=MarkdownTextObject(text=_clip(body, SECTION_LIMIT)))]
+    blocks = [
+        HeaderBlock(text=_clip(header, HEADER_LIMIT)),
+        SectionBlock(text=MarkdownTextObject(text=_clip(body, SECTION_LIMIT))),
+    ]
     if context:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_clip(context, SECTION_LIMIT))]))
     return [block.to_dict() for block in blocks]
 
 
-def reminder(*, key: str, channel: str, economy_code: str, economy_name: str, year: int, step: str,
-             deadline: date, as_of: date, template: str | None) -> Message:
+def reminder(
+    *,
+    key: str,
+    channel: str,
+    economy_code: str,
+    economy_name: str,
+    year: int,
+    step: str,
+    deadline: date,
+    as_of: date,
+    template: str | None,
+) -> Message:
     days = (deadline - as_of).days
     when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
     name = escape(economy_name)
-    text = (f"Reminder ({step}): {economy_name}'s {year} KPI submission for the SMEWG Strategic Plan "
-            f"is due {deadline.isoformat()} ({when})." + (f" Template: {template}" if template else ""))
-    body = (f"*{name}*, your *{year}* KPI submission is due *{deadline.isoformat()}* ({when}).\n"
-            + (f"Your template: `{escape(template)}`\n" if template else "")
-            + "Fill in the figures you have; leave a value empty with a note (\"not collected\") where you have none.")
-    return Message(key, "reminder", channel, text, _blocks(f"SMEWG {year} data call: reminder", body, f"step {step}"),
-                   economy_code, year)
+    text = (
+        f"Reminder ({step}): {economy_name}'s {year} KPI submission for the SMEWG Strategic Plan "
+        f"is due {deadline.isoformat()} ({when})." + (f" Template: {template}" if template else "")
+    )
+    body = (
+        f"*{name}*, your *{year}* KPI submission is due *{deadline.isoformat()}* ({when}).\n"
+        + (f"Your template: `{escape(template)}`\n" if template else "")
+        + 'Fill in the figures you have; leave a value empty with a note ("not collected") where you have none.'
+    )
+    return Message(
+        key, "reminder", channel, text, _blocks(f"SMEWG {year} data call: reminder", body, f"step {step}"), economy_code, year
+    )
 
 
-def escalation(*, key: str, channel: str, economy_code: str, economy_name: str, year: int, step: str,
-               deadline: date, as_of: date) -> Message:
+def escalation(
+    *, key: str, channel: str, economy_code: str, economy_name: str, year: int, step: str, deadline: date, as_of: date
+) -> Message:
     late = (as_of - deadline).days
-    text = (f"Overdue ({step}): {economy_name}'s {year} KPI submission was due {deadline.isoformat()}, "
-            f"{late} day{'s' if late != 1 else ''} ago. Please send it, or tell the Secretariat when to expect it.")
-    body = (f"*{escape(economy_name)}*, your *{year}* KPI submission was due *{deadline.isoformat()}* "
-            f"({late} day{'s' if late != 1 else ''} ago).\nPlease send it, or reply with the date to expect it.")
-    return Message(key, "escalation", channel, text, _blocks(f"SMEWG {year} data call: overdue", body, f"step {step}"),
-                   economy_code, year)
+    text = (
+        f"Overdue ({step}): {economy_name}'s {year} KPI submission was due {deadline.isoformat()}, "
+        f"{late} day{'s' if late != 1 else ''} ago. Please send it, or tell the Secretariat when to expect it."
+    )
+    body = (
+        f"*{escape(economy_name)}*, your *{year}* KPI submission was due *{deadline.isoformat()}* "
+        f"({late} day{'s' if late != 1 else ''} ago).\nPlease send it, or reply with the date to expect it."
+    )
+    return Message(
+        key, "escalation", channel, text, _blocks(f"SMEWG {year} data call: overdue", body, f"step {step}"), economy_code, year
+    )
 
 
-def missed_deadline(*, key: str, channel: str, year: int, as_of: date, escalated: list[tuple[str, str, str]],
-                    late: list[tuple[str, str, date]]) -> Message:
+def missed_deadline(
+    *, key: str, channel: str, year: int, as_of: date, escalated: list[tuple[str, str, str]], late: list[tuple[str, str, date]]
+) -> Message:
     """``escalated``: (code, name, step) escalated now; ``late``: (code, name, deadline) of all late economies."""
     escalated_text = ", ".join(f"{code} ({step})" for code, _, step in escalated)
-    text = (f"SMEWG {year}: {len(late)} economies have missed their deadline as of {as_of.isoformat()}: "
-            + ", ".join(code for code, _, _ in late) + f". Escalated today: {escalated_text}.")
+    text = (
+        f"SMEWG {year}: {len(late)} economies have missed their deadline as of {as_of.isoformat()}: "
+        + ", ".join(code for code, _, _ in late)
+        + f". Escalated today: {escalated_text}."
+    )
     lines = "\n".join(f"• *{code}* {escape(name)}, due {deadline.isoformat()}" for code, name, deadline in late)
-    return Message(key, "missed_deadline", channel, text,
-                   _blocks(f"SMEWG {year}: {len(late)} submissions overdue", lines,
-                           f"as of {as_of.isoformat()}; escalated now: {escape(escalated_text)}"),
-                   None, year)
+    return Message(
+        key,
+        "missed_deadline",
+        channel,
+        text,
+        _blocks(
+            f"SMEWG {year}: {len(late)} submissions overdue",
+            lines,
+            f"as of {as_of.isoformat()}; escalated now: {escape(escalated_text)}",
+        ),
+        None,
+        year,
+    )
 
 
 def overdue_item(*, key: str, channel: str, year: int, what: str, due: date, as_of: date, detail: str = "") -> Message:
@@ -98,13 +134,24 @@ def overdue_item(*, key: str, channel: str, year: int, what: str, due: date, as_
     return Message(key, "missed_deadline", channel, text, _blocks(f"SMEWG {year}: overdue", body), None, year)
 
 
-def failure(*, key: str, channel: str, flow_name: str, parameters: dict[str, Any], error: str, link: str,
-            state: str = "Failed", year: int | None = None) -> Message:
+def failure(
+    *,
+    key: str,
+    channel: str,
+    flow_name: str,
+    parameters: dict[str, Any],
+    error: str,
+    link: str,
+    state: str = "Failed",
+    year: int | None = None,
+) -> Message:
     """``year``: the cycle the run worked on, so each cycle's status counts only its own failures."""
     params = ", ".join(f"{name}={value}" for name, value in parameters.items()) or "(none)"
     text = f"Flow {flow_name} {state.lower()}: {error}. Parameters: {params}. Run: {link}"
-    body = (f"*{escape(flow_name)}* {state.lower()}.\n*Error:* {escape(error)}\n*Parameters:* `{escape(params)}`\n"
-            f"<{link}|Open the run in Prefect>")
+    body = (
+        f"*{escape(flow_name)}* {state.lower()}.\n*Error:* {escape(error)}\n*Parameters:* `{escape(params)}`\n"
+        f"<{link}|Open the run in Prefect>"
+    )
     return Message(key, "failure", channel, text, _blocks(f"Flow run {state.lower()}: {flow_name}", body), cycle_year=year)
 
 
@@ -117,18 +164,33 @@ def _problem_line(problem: dict[str, Any]) -> str:
     return f"{where}{field_name}: {problem['message']}"
 
 
-def acknowledgement(*, key: str, channel: str, economy_code: str, economy_name: str, year: int, file: str,
-                    version: int, status: str, accepted: int, quarantined: int, flagged: int,
-                    problems: list[dict[str, Any]], report: str | None) -> Message:
+def acknowledgement(
+    *,
+    key: str,
+    channel: str,
+    economy_code: str,
+    economy_name: str,
+    year: int,
+    file: str,
+    version: int,
+    status: str,
+    accepted: int,
+    quarantined: int,
+    flagged: int,
+    problems: list[dict[str, Any]],
+    report: str | None,
+) -> Message:
     """What happened to a submission, in plain words, with the rows to fix."""
     errors = [p for p in problems if p["severity"] == "error"]
     warnings = [p for p in problems if p["severity"] == "warning"]
     if status == "rejected":
         headline = f"{file} could not be accepted: {errors[0]['message'] if errors else 'see the report'}"
     else:
-        headline = (f"{file} received as version {version}: {accepted} rows accepted"
-                    f"{f', {flagged} of them flagged for a check' if flagged else ''}"
-                    f"{f', {quarantined} rows to correct' if quarantined else ''}.")
+        headline = (
+            f"{file} received as version {version}: {accepted} rows accepted"
+            f"{f', {flagged} of them flagged for a check' if flagged else ''}"
+            f"{f', {quarantined} rows to correct' if quarantined else ''}."
+        )
     listed = errors[:ACK_PROBLEM_LINES] + warnings[: max(0, ACK_PROBLEM_LINES - len(errors))]
     more = len(errors) + len(warnings) - len(listed)
     lines = [("To correct: " if p["severity"] == "error" else "Please check: ") + _problem_line(p) for p in listed]
@@ -141,6 +203,12 @@ def acknowledgement(*, key: str, channel: str, economy_code: str, economy_name: 
     if status != "rejected" and quarantined:
         body += "\nSend a corrected file to your inbox folder; it replaces this version (which is kept)."
     context = f"validation report: {escape(report)}" if report else None
-    return Message(key, "acknowledgement", channel, text,
-                   _blocks(f"SMEWG {year} submission {'rejected' if status == 'rejected' else 'received'}", body, context),
-                   economy_code, year)
+    return Message(
+        key,
+        "acknowledgement",
+        channel,
+        text,
+        _blocks(f"SMEWG {year} submission {'rejected' if status == 'rejected' else 'received'}", body, context),
+        economy_code,
+        year,
+    )

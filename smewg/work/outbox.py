@@ -20,12 +20,21 @@ def enqueue(session: Session, message: Message, *, now: datetime) -> bool:
         # A concurrent run may insert the same key between the check and here: the
         # unique constraint decides, and only this savepoint is rolled back.
         with session.begin_nested():
-            session.add(NotificationRow(
-                dedupe_key=message.dedupe_key, kind=message.kind, channel=message.channel,
-                economy_code=message.economy_code, cycle_year=message.cycle_year, due_on=message.due_on,
-                text=message.text,
-                blocks=message.blocks, status="pending", attempts=0, created_at=now,
-            ))
+            session.add(
+                NotificationRow(
+                    dedupe_key=message.dedupe_key,
+                    kind=message.kind,
+                    channel=message.channel,
+                    economy_code=message.economy_code,
+                    cycle_year=message.cycle_year,
+                    due_on=message.due_on,
+                    text=message.text,
+                    blocks=message.blocks,
+                    status="pending",
+                    attempts=0,
+                    created_at=now,
+                )
+            )
     except IntegrityError:
         return False
     return True
@@ -42,18 +51,26 @@ def messages_per_economy(session: Session, year: int, kinds: tuple[str, ...], *,
     rows = session.execute(
         select(NotificationRow.economy_code, func.count())
         .where(NotificationRow.kind.in_(kinds), NotificationRow.cycle_year == year, NotificationRow.due_on <= up_to)
-        .group_by(NotificationRow.economy_code)).all()
+        .group_by(NotificationRow.economy_code)
+    ).all()
     return {code: int(count) for code, count in rows if code is not None}
 
 
 def failed_runs_alerted(session: Session, year: int, *, before: datetime) -> int:
     """Failure alerts about runs of cycle ``year`` (flows with another year's parameters are not counted)."""
-    return int(session.scalar(select(func.count()).where(
-        NotificationRow.kind == "failure", NotificationRow.cycle_year == year, NotificationRow.created_at < before)) or 0)
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                NotificationRow.kind == "failure", NotificationRow.cycle_year == year, NotificationRow.created_at < before
+            )
+        )
+        or 0
+    )
 
 
-def list_notifications(session: Session, *, status: str | None = None, kind: str | None = None,
-                       year: int | None = None) -> list[NotificationRow]:
+def list_notifications(
+    session: Session, *, status: str | None = None, kind: str | None = None, year: int | None = None
+) -> list[NotificationRow]:
     query = select(NotificationRow).order_by(NotificationRow.id)
     if status:
         query = query.where(NotificationRow.status == status)
@@ -66,8 +83,18 @@ def list_notifications(session: Session, *, status: str | None = None, kind: str
 
 def notification_json(row: NotificationRow) -> dict:
     """The ``smewg outbox --json`` shape of SPEC section 7."""
-    return {"id": row.id, "channel": row.channel, "economy": row.economy_code, "kind": row.kind,
-            "dedupe_key": row.dedupe_key, "status": row.status, "attempts": row.attempts,
-            "created_at": row.created_at.isoformat(), "delivered_at": row.delivered_at.isoformat() if row.delivered_at else None,
-            "year": row.cycle_year, "due_on": row.due_on.isoformat() if row.due_on else None, "text": row.text,
-            "last_error": row.last_error}
+    return {
+        "id": row.id,
+        "channel": row.channel,
+        "economy": row.economy_code,
+        "kind": row.kind,
+        "dedupe_key": row.dedupe_key,
+        "status": row.status,
+        "attempts": row.attempts,
+        "created_at": row.created_at.isoformat(),
+        "delivered_at": row.delivered_at.isoformat() if row.delivered_at else None,
+        "year": row.cycle_year,
+        "due_on": row.due_on.isoformat() if row.due_on else None,
+        "text": row.text,
+        "last_error": row.last_error,
+    }

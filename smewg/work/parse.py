@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import pandas as pd
 
 from smewg.core.economies import EconomyRegistry, UnknownEconomy
 from smewg.core.submission_format import CSV_COLUMNS, DATA_SHEET, META_SHEET, TEMPLATE_INFO_COLUMNS
+from smewg.work.numbers import PLAIN_NUMBER, normalise_number
 
 
 class SubmissionRejected(ValueError):
@@ -45,12 +45,6 @@ class ParsedSubmission:
     """Row problems found while reading: {row, field, severity, message}."""
 
 
-PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
-COMMA_GROUPS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-SPACE_GROUPS = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+(\.\d+)?$")
-DECIMAL_COMMA = re.compile(r"^[+-]?\d{1,3}(\.\d{3})*,\d+$")
-
-
 def _cell_text(value) -> str:
     if value is None:
         return ""
@@ -66,31 +60,6 @@ def _stripped(column: pd.Series) -> pd.Series:
     codes, uniques = pd.factorize(column.astype(str))
     stripped = pd.Index(uniques).str.strip()
     return pd.Series(np.asarray(stripped, dtype=object)[codes] if len(codes) else [], index=column.index, dtype="str")
-
-
-def normalise_number(text: str, kind: str | None) -> tuple[str, str | None]:
-    """(text to check as a number, problem message or None) for one value cell."""
-    text = text.strip().replace("\u00a0", " ")
-    if text == "" or PLAIN_NUMBER.match(text):
-        return text, None
-    if text.endswith("%"):
-        number = text[:-1].strip()
-        if kind == "percent" and PLAIN_NUMBER.match(number):
-            return number, None
-        if kind == "percent":
-            return text, f"'{text}' is not a number"
-        return text, f"'{text}' has a percent sign but this indicator is a {kind or 'non-percent'} value; write the number only"
-    if SPACE_GROUPS.match(text):
-        return re.sub(r"[ \u202f]", "", text), None
-    if COMMA_GROUPS.match(text):
-        groups = text.count(",")
-        if groups > 1 or "." in text or kind == "count":
-            return text.replace(",", ""), None
-        return text, (f"'{text}' is ambiguous (thousands separator or decimal comma?); "
-                      f"write {text.replace(',', '')} or {text.replace(',', '.')}")
-    if DECIMAL_COMMA.match(text):
-        return text, f"'{text}' uses a decimal comma; write it as {text.replace('.', '').replace(',', '.')}"
-    return text, f"'{text}' is not a number"
 
 
 def _shown_value(cell):
@@ -109,7 +78,9 @@ def _decode(raw: bytes, path: Path) -> str:
         line = raw[: error.start].count(b"\n") + 1
         raise SubmissionRejected(
             f"{path.name} is not UTF-8 text (byte 0x{raw[error.start]:02x} on line {line}); "
-            "save it as 'CSV UTF-8' and send it again", row=line) from None
+            "save it as 'CSV UTF-8' and send it again",
+            row=line,
+        ) from None
 
 
 def _check_columns(columns: list[str], allowed_extra: tuple[str, ...], path: Path) -> None:
@@ -127,7 +98,8 @@ def _check_columns(columns: list[str], allowed_extra: tuple[str, ...], path: Pat
         problems.append(f"repeated column(s): {', '.join(duplicated)}")
     if problems:
         raise SubmissionRejected(
-            f"{path.name} header row: {'; '.join(problems)}. The columns must be {','.join(CSV_COLUMNS)}", row=1)
+            f"{path.name} header row: {'; '.join(problems)}. The columns must be {','.join(CSV_COLUMNS)}", row=1
+        )
 
 
 def _read_csv(raw: bytes, path: Path) -> pd.DataFrame:
@@ -156,8 +128,10 @@ def _read_xlsx(data: bytes, path: Path) -> tuple[pd.DataFrame, dict[str, str], l
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise SubmissionRejected(f"{path.name} cannot be opened as an Excel workbook ({error.__class__.__name__}); "
-                                 "send the template as .xlsx or a CSV UTF-8 file") from None
+        raise SubmissionRejected(
+            f"{path.name} cannot be opened as an Excel workbook ({error.__class__.__name__}); "
+            "send the template as .xlsx or a CSV UTF-8 file"
+        ) from None
     try:
         if DATA_SHEET not in workbook.sheetnames:
             raise SubmissionRejected(f"{path.name} has no '{DATA_SHEET}' sheet; use the template for your economy")
@@ -184,8 +158,14 @@ def _read_xlsx(data: bytes, path: Path) -> tuple[pd.DataFrame, dict[str, str], l
                 continue
             value = cells[value_index]
             if isinstance(value, str) and value.startswith("="):
-                problems.append({"row": number, "field": "value", "severity": "error",
-                                 "message": f"contains a formula ({value[:40]}); type the number instead"})
+                problems.append(
+                    {
+                        "row": number,
+                        "field": "value",
+                        "severity": "error",
+                        "message": f"contains a formula ({value[:40]}); type the number instead",
+                    }
+                )
             records.append([number, *(_cell_text(c) for c in cells)])
     finally:
         workbook.close()
@@ -193,8 +173,16 @@ def _read_xlsx(data: bytes, path: Path) -> tuple[pd.DataFrame, dict[str, str], l
     return frame.drop(columns=[c for c in TEMPLATE_INFO_COLUMNS if c in frame.columns]), meta, problems
 
 
-def parse_submission(path: Path, *, economy: str, year: int, registry: EconomyRegistry,
-                     kinds: Mapping[str, str], max_bytes: int, data: bytes | None = None) -> ParsedSubmission:
+def parse_submission(
+    path: Path,
+    *,
+    economy: str,
+    year: int,
+    registry: EconomyRegistry,
+    kinds: Mapping[str, str],
+    max_bytes: int,
+    data: bytes | None = None,
+) -> ParsedSubmission:
     """Read ``path`` (from ``economy``'s inbox folder of cycle ``year``) into the long format.
 
     ``data``: the file's bytes when already read (so what is parsed is what was checksummed).
@@ -256,8 +244,9 @@ def parse_submission(path: Path, *, economy: str, year: int, registry: EconomyRe
     values = pd.to_numeric(value_text.where(numeric), errors="coerce")
     for index in frame.index[np.isinf(values.to_numpy(dtype="float64", na_value=np.nan))]:
         row = int(frame.at[index, "row"])
-        problems.append({"row": row, "field": "value", "severity": "error",
-                         "message": f"'{value_text.at[index]}' is not a finite number"})
+        problems.append(
+            {"row": row, "field": "value", "severity": "error", "message": f"'{value_text.at[index]}' is not a finite number"}
+        )
     frame["value"] = values.where(~np.isinf(values.to_numpy(dtype="float64", na_value=np.nan)))
     columns = ["row", "economy", "year", "indicator", "breakdown", "raw_value", "value_text", "value", "unit", "note"]
     return ParsedSubmission(frame[columns].reset_index(drop=True), file_format, problems)
@@ -267,14 +256,19 @@ def _check_economies(frame: pd.DataFrame, economy: str, registry: EconomyRegistr
     for text in frame["economy"].unique():
         first_row = int(frame.loc[frame["economy"] == text, "row"].iloc[0])
         if text == "":
-            raise SubmissionRejected(f"{path.name} row {first_row}, field economy: empty; write {economy}",
-                                     row=first_row, field="economy")
+            raise SubmissionRejected(
+                f"{path.name} row {first_row}, field economy: empty; write {economy}", row=first_row, field="economy"
+            )
         try:
             named = registry.resolve(text)
         except UnknownEconomy as error:
-            raise SubmissionRejected(f"{path.name} row {first_row}, field economy: {error}",
-                                     row=first_row, field="economy") from None
+            raise SubmissionRejected(
+                f"{path.name} row {first_row}, field economy: {error}", row=first_row, field="economy"
+            ) from None
         if named.code != economy:
             raise SubmissionRejected(
                 f"{path.name} row {first_row}, field economy: names {named.name} ({named.code}) but the file is in "
-                f"{economy}'s folder; an economy can only submit its own data", row=first_row, field="economy")
+                f"{economy}'s folder; an economy can only submit its own data",
+                row=first_row,
+                field="economy",
+            )

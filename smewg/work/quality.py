@@ -25,6 +25,7 @@ import pandas as pd
 from smewg.core.catalogue import Plan
 from smewg.core.paths import SUBMISSION_SUITE_FILE
 from smewg.core.submission_format import currency_codes
+from smewg.work.numbers import suite_parameters as number_patterns
 
 SUITE_FILE = SUBMISSION_SUITE_FILE
 ROW_ID = "row"
@@ -53,8 +54,10 @@ def load_suite(path: Path = SUITE_FILE):
     data = json.loads(_suite_json(path))
     suite = gx.ExpectationSuite(**data)
     if len(suite.expectations) != len(data["expectations"]):
-        raise RuntimeError(f"{path}: {len(data['expectations'])} expectations in the file but GX loaded "
-                           f"{len(suite.expectations)}; an expectation type is unknown to this GX version")
+        raise RuntimeError(
+            f"{path}: {len(data['expectations'])} expectations in the file but GX loaded "
+            f"{len(suite.expectations)}; an expectation type is unknown to this GX version"
+        )
     return suite
 
 
@@ -68,6 +71,7 @@ def suite_parameters(plan: Plan, year: int) -> dict[str, Any]:
         "plan_id": plan.id,
         "kind_units": kind_units,
         "cycle_years": [year],
+        **number_patterns(),
     }
 
 
@@ -110,8 +114,11 @@ def run_suite(data: pd.DataFrame, parameters: dict[str, list], suite=None):
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     asset = context.data_sources.add_pandas("submission").add_dataframe_asset("rows")
     batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": data})
-    return batch.validate(suite or load_suite(), expectation_parameters=parameters,
-                          result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]})
+    return batch.validate(
+        suite or load_suite(),
+        expectation_parameters=parameters,
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]},
+    )
 
 
 def problems_from(result, parameters: dict[str, list]) -> list[dict[str, Any]]:
@@ -126,24 +133,49 @@ def problems_from(result, parameters: dict[str, list]) -> list[dict[str, Any]]:
         entries = details.get("unexpected_index_list")
         if entries:
             for entry in entries:
-                problems.append({"row": int(entry[ROW_ID]), "field": meta.get("field"), "severity": severity,
-                                 "message": _message(meta.get("message", config.type), entry)})
+                problems.append(
+                    {
+                        "row": int(entry[ROW_ID]),
+                        "field": meta.get("field"),
+                        "severity": severity,
+                        "message": _message(meta.get("message", config.type), entry),
+                    }
+                )
         elif config.type == "expect_column_distinct_values_to_contain_set":
             order = {indicator: n for n, indicator in enumerate(parameters["indicator_ids"])}
             listed = sorted(details.get("partial_missing_list") or [], key=lambda i: order.get(i, len(order)))
             count = int(details.get("missing_count") or len(listed))
             missing = ", ".join(listed) + (f" and {count - len(listed)} more" if count > len(listed) else "")
-            problems.append({"row": None, "field": meta.get("field"), "severity": severity,
-                             "message": _message(meta.get("message", ""), {"missing": missing, "missing_count": count})})
+            problems.append(
+                {
+                    "row": None,
+                    "field": meta.get("field"),
+                    "severity": severity,
+                    "message": _message(meta.get("message", ""), {"missing": missing, "missing_count": count}),
+                }
+            )
         else:
             error = (outcome.exception_info or {}).get("exception_message")
-            problems.append({"row": None, "field": meta.get("field"), "severity": "error",
-                             "message": f"check {config.type} could not run: {error}" if error else config.type})
+            problems.append(
+                {
+                    "row": None,
+                    "field": meta.get("field"),
+                    "severity": "error",
+                    "message": f"check {config.type} could not run: {error}" if error else config.type,
+                }
+            )
     return problems
 
 
-def validate(frame: pd.DataFrame, plan: Plan, year: int, *, parse_problems: list[dict] | None = None,
-             previous: dict[tuple[str, str], float] | None = None, suite=None) -> Validation:
+def validate(
+    frame: pd.DataFrame,
+    plan: Plan,
+    year: int,
+    *,
+    parse_problems: list[dict] | None = None,
+    previous: dict[tuple[str, str], float] | None = None,
+    suite=None,
+) -> Validation:
     """Run the suite; merge the parser's row problems (they explain a row better than a generic rule)."""
     parameters = suite_parameters(plan, year)
     result = run_suite(prepare(frame, plan, previous), parameters, suite)
@@ -153,14 +185,27 @@ def validate(frame: pd.DataFrame, plan: Plan, year: int, *, parse_problems: list
     problems.sort(key=lambda p: (p["row"] is None, p["row"] or 0, p["severity"] != "error", p["field"] or ""))
     error_rows = {p["row"] for p in problems if p["severity"] == "error" and p["row"] is not None}
     warning_rows = {p["row"] for p in problems if p["severity"] == "warning" and p["row"] is not None}
-    statuses = pd.Series(np.where(frame[ROW_ID].isin(error_rows), "quarantined",
-                                  np.where(frame[ROW_ID].isin(warning_rows), "flagged", "accepted")), index=frame.index)
-    statistics = {**(result.statistics or {}),
-                  "rows": int(len(frame)), "rows_accepted": int((statuses != "quarantined").sum()),
-                  "rows_quarantined": int((statuses == "quarantined").sum()), "rows_flagged": int((statuses == "flagged").sum())}
+    statuses = pd.Series(
+        np.where(
+            frame[ROW_ID].isin(error_rows), "quarantined", np.where(frame[ROW_ID].isin(warning_rows), "flagged", "accepted")
+        ),
+        index=frame.index,
+    )
+    statistics = {
+        **(result.statistics or {}),
+        "rows": int(len(frame)),
+        "rows_accepted": int((statuses != "quarantined").sum()),
+        "rows_quarantined": int((statuses == "quarantined").sum()),
+        "rows_flagged": int((statuses == "flagged").sum()),
+    }
     statistics = {k: (v.item() if hasattr(v, "item") else v) for k, v in statistics.items()}
-    return Validation(problems, statuses, not error_rows and not any(p["row"] is None and p["severity"] == "error" for p in problems),
-                      statistics, result)
+    return Validation(
+        problems,
+        statuses,
+        not error_rows and not any(p["row"] is None and p["severity"] == "error" for p in problems),
+        statistics,
+        result,
+    )
 
 
 OFFLINE_STYLE = """<style>
@@ -189,6 +234,8 @@ def write_data_docs(result, path: Path, *, heading: str = "") -> Path:
             html = html.replace("<body>", f'<body><div class="smewg-header"><h1>{escape(heading)}</h1></div>', 1)
     except Exception as error:  # a rendering bug must not lose the submission
         logging.getLogger("smewg.quality").warning("Data Docs rendering failed: %s", error)
-        html = f"<html><body><h1>Validation</h1><pre>{json.dumps(result.to_json_dict(), indent=2, default=str)}</pre></body></html>"
+        html = (
+            f"<html><body><h1>Validation</h1><pre>{json.dumps(result.to_json_dict(), indent=2, default=str)}</pre></body></html>"
+        )
     path.write_text(html, encoding="utf-8")
     return path

@@ -32,7 +32,7 @@ def step_to_send(steps: list[Step], as_of: date, already_sent: set[str], key_of)
     if not due:
         return None
     latest = due[-1]
-    later_or_same = steps[steps.index(latest):]
+    later_or_same = steps[steps.index(latest) :]
     if any(key_of(step) in already_sent for step in later_or_same):
         return None
     return latest
@@ -62,11 +62,24 @@ def queue_reminders(context: CycleContext, as_of: date, *, now: datetime, dry_ru
         for code, step in due_steps(context, session, as_of, "reminder"):
             economy = context.catalogue.economies.get(code)
             message = messages.reminder(
-                key=step_key(context, code, step), channel=context.channels.focal_point(code),
-                economy_code=code, economy_name=economy.name, year=context.year, step=step.name,
-                deadline=context.calendar.deadline_for(code), as_of=as_of,
-                template=public_link(context.settings, context.settings.template_file(context.year, code)))
+                key=step_key(context, code, step),
+                channel=context.channels.focal_point(code),
+                economy_code=code,
+                economy_name=economy.name,
+                year=context.year,
+                step=step.name,
+                deadline=context.calendar.deadline_for(code),
+                as_of=as_of,
+                template=public_link(context.settings, context.settings.template_file(context.year, code)),
+            )
             if dry_run or enqueue(session, message.on(as_of), now=now):
-                queued.append({"economy": code, "step": step.name, "date": step.date.isoformat(),
-                               "channel": message.channel, "dedupe_key": message.dedupe_key})
+                queued.append(
+                    {
+                        "economy": code,
+                        "step": step.name,
+                        "date": step.date.isoformat(),
+                        "channel": message.channel,
+                        "dedupe_key": message.dedupe_key,
+                    }
+                )
     return queued

@@ -63,10 +63,16 @@ class SnapshotResult:
 def used_submissions(session: Session, plan_id: str, year: int, end_of_as_of: datetime) -> dict[str, SubmissionRow]:
     """Per economy, the newest non-rejected version received before ``end_of_as_of``."""
     rows = session.scalars(
-        select(SubmissionRow).join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
-        .where(CycleRow.plan_id == plan_id, CycleRow.year == year, SubmissionRow.status != "rejected",
-               SubmissionRow.received_at < end_of_as_of)
-        .order_by(SubmissionRow.economy_code, SubmissionRow.version))
+        select(SubmissionRow)
+        .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
+        .where(
+            CycleRow.plan_id == plan_id,
+            CycleRow.year == year,
+            SubmissionRow.status != "rejected",
+            SubmissionRow.received_at < end_of_as_of,
+        )
+        .order_by(SubmissionRow.economy_code, SubmissionRow.version)
+    )
     return {row.economy_code: row for row in rows}  # the last (newest) per economy wins
 
 
@@ -77,11 +83,17 @@ def observations_of(session: Session, submissions: list[SubmissionRow], year_of:
     columns = ["submission_id", "economy", "year", "indicator", "breakdown", "value", "unit", "note"]
     if not ids:
         return pd.DataFrame(columns=columns)
-    query = (select(ObservationRow.submission_id, ObservationRow.indicator_id, ObservationRow.breakdown,
-                    ObservationRow.value, ObservationRow.unit, ObservationRow.note)
-             .where(ObservationRow.submission_id.in_(ids), ObservationRow.status != "quarantined"))
-    frame = pd.DataFrame(session.execute(query).all(),
-                         columns=["submission_id", "indicator", "breakdown", "value", "unit", "note"])
+    query = select(
+        ObservationRow.submission_id,
+        ObservationRow.indicator_id,
+        ObservationRow.breakdown,
+        ObservationRow.value,
+        ObservationRow.unit,
+        ObservationRow.note,
+    ).where(ObservationRow.submission_id.in_(ids), ObservationRow.status != "quarantined")
+    frame = pd.DataFrame(
+        session.execute(query).all(), columns=["submission_id", "indicator", "breakdown", "value", "unit", "note"]
+    )
     frame["economy"] = frame["submission_id"].map(economy_of)
     frame["year"] = frame["submission_id"].map(year_of)
     return frame[columns]
@@ -92,11 +104,18 @@ def _usd(frame: pd.DataFrame, fx: FxTable, rate_year: int) -> pd.Series:
     return frame["value"] / rates.astype("float64")
 
 
-def _figure(indicator: str, breakdown: str, year: int, statistic: str, value: float | None, unit: str | None,
-            economies: list[str]) -> dict[str, Any]:
-    return {"indicator_id": indicator, "breakdown": breakdown, "year": year, "statistic": statistic,
-            "value": None if value is None or pd.isna(value) else float(value), "unit": unit,
-            "economies": sorted(economies)}
+def _figure(
+    indicator: str, breakdown: str, year: int, statistic: str, value: float | None, unit: str | None, economies: list[str]
+) -> dict[str, Any]:
+    return {
+        "indicator_id": indicator,
+        "breakdown": breakdown,
+        "year": year,
+        "statistic": statistic,
+        "value": None if value is None or pd.isna(value) else float(value),
+        "unit": unit,
+        "economies": sorted(economies),
+    }
 
 
 def _change(kind: str, now: pd.DataFrame, before: pd.DataFrame) -> tuple[float | None, str, list[str]]:
@@ -130,41 +149,62 @@ def compute_figures(plan: Plan, year: int, data: pd.DataFrame, fx: FxTable) -> t
                     if rate is not None:
                         rates_used[unit] = rate
                 missing = rows[rows["comparable"].isna()]
-                unconverted += [{"economy": r.economy, "indicator": indicator.id, "breakdown": breakdown,
-                                 "year": int(r.year), "unit": r.unit} for r in missing.itertuples()]
+                unconverted += [
+                    {"economy": r.economy, "indicator": indicator.id, "breakdown": breakdown, "year": int(r.year), "unit": r.unit}
+                    for r in missing.itertuples()
+                ]
             else:
                 rows["comparable"] = rows["value"]
             reported = rows[rows["year"] == year]
             for row in reported.itertuples():
                 figures.append(_figure(indicator.id, breakdown, year, "VALUE", row.value, row.unit, [row.economy]))
-            figures.append(_figure(indicator.id, breakdown, year, "N_REPORTING", len(reported), "economies",
-                                   list(reported["economy"])))
+            figures.append(
+                _figure(indicator.id, breakdown, year, "N_REPORTING", len(reported), "economies", list(reported["economy"]))
+            )
             # Aggregates only from comparable values: an amount without an FX rate is listed, not added.
             rows = rows[rows["comparable"].notna()]
             current = rows[rows["year"] == year]
             economies = sorted(current["economy"])
-            answered_no_data = sorted(no_data[(no_data["indicator"] == indicator.id) & (no_data["breakdown"] == breakdown)
-                                              & (no_data["year"] == year)]["economy"])
-            figures.append(_figure(indicator.id, breakdown, year, "N_NO_DATA", len(answered_no_data), "economies",
-                                   answered_no_data))
+            answered_no_data = sorted(
+                no_data[(no_data["indicator"] == indicator.id) & (no_data["breakdown"] == breakdown) & (no_data["year"] == year)][
+                    "economy"
+                ]
+            )
+            figures.append(
+                _figure(indicator.id, breakdown, year, "N_NO_DATA", len(answered_no_data), "economies", answered_no_data)
+            )
             if indicator.kind == "percent":
                 values = current["value"].tolist()
-                figures.append(_figure(indicator.id, breakdown, year, "MEAN", statistics.fmean(values) if values else None,
-                                       "percent", economies))
-                figures.append(_figure(indicator.id, breakdown, year, "MEDIAN", statistics.median(values) if values else None,
-                                       "percent", economies))
+                figures.append(
+                    _figure(
+                        indicator.id, breakdown, year, "MEAN", statistics.fmean(values) if values else None, "percent", economies
+                    )
+                )
+                figures.append(
+                    _figure(
+                        indicator.id,
+                        breakdown,
+                        year,
+                        "MEDIAN",
+                        statistics.median(values) if values else None,
+                        "percent",
+                        economies,
+                    )
+                )
             else:
                 total = float(current["comparable"].sum()) if len(current) else None
-                figures.append(_figure(indicator.id, breakdown, year, "SUM", total,
-                                       "USD" if indicator.kind == "amount" else "count", economies))
+                figures.append(
+                    _figure(
+                        indicator.id, breakdown, year, "SUM", total, "USD" if indicator.kind == "amount" else "count", economies
+                    )
+                )
             for statistic, other in (("CHANGE_PREV", year - 1), ("CHANGE_BASELINE", baseline)):
                 if other >= year or other < baseline:
                     continue
                 value, unit, panel = _change(indicator.kind, current, rows[rows["year"] == other])
                 figures.append(_figure(indicator.id, breakdown, year, statistic, value, unit, panel))
     figures += _coverage(plan, year, data)
-    return figures, {"fx_rates_used": dict(sorted(rates_used.items())), "fx_base": fx.base,
-                     "not_converted": unconverted}
+    return figures, {"fx_rates_used": dict(sorted(rates_used.items())), "fx_base": fx.base, "not_converted": unconverted}
 
 
 def _coverage(plan: Plan, year: int, data: pd.DataFrame) -> list[dict[str, Any]]:
@@ -181,36 +221,62 @@ def _coverage(plan: Plan, year: int, data: pd.DataFrame) -> list[dict[str, Any]]
         if not ids:
             continue
         covered = answered[answered["indicator"].isin(ids)]
-        figures.append(_figure(group, "total", year, "INDICATORS_WITH_DATA", len(with_value & set(ids)), "indicators",
-                               sorted(covered["economy"].unique())))
-        figures.append(_figure(group, "total", year, "COVERAGE", len(covered) / (economies * len(ids)) * 100, "percent",
-                               sorted(covered["economy"].unique())))
+        figures.append(
+            _figure(
+                group,
+                "total",
+                year,
+                "INDICATORS_WITH_DATA",
+                len(with_value & set(ids)),
+                "indicators",
+                sorted(covered["economy"].unique()),
+            )
+        )
+        figures.append(
+            _figure(
+                group,
+                "total",
+                year,
+                "COVERAGE",
+                len(covered) / (economies * len(ids)) * 100,
+                "percent",
+                sorted(covered["economy"].unique()),
+            )
+        )
     return figures
 
 
-def cycle_analytics(session: Session, context: CycleContext, used: dict[str, SubmissionRow], as_of: date,
-                    all_versions: list[SubmissionRow]) -> dict[str, Any]:
+def cycle_analytics(
+    session: Session, context: CycleContext, used: dict[str, SubmissionRow], as_of: date, all_versions: list[SubmissionRow]
+) -> dict[str, Any]:
     """Response, timeliness, reminders and corrections, per economy and overall."""
     reminders = messages_per_economy(session, context.year, ("reminder",), up_to=as_of)
     first_arrival = first_usable_arrivals(session, context, as_of)
     per_economy = []
     for economy in context.catalogue.participating():
-        versions = [v for v in all_versions if v.economy_code == economy.code and v.status != "rejected"
-                    and v.received_at < context.end_of_day(as_of)]
+        versions = [
+            v
+            for v in all_versions
+            if v.economy_code == economy.code and v.status != "rejected" and v.received_at < context.end_of_day(as_of)
+        ]
         deadline = context.calendar.deadline_for(economy.code)
         arrived = first_arrival.get(economy.code)
-        per_economy.append({
-            "economy": economy.code, "submitted": arrived is not None,
-            "on_time": arrived is not None and arrived <= deadline,
-            "days_from_call": (arrived - context.calendar.call_for_data).days if arrived else None,
-            "reminders_sent": reminders.get(economy.code, 0),
-            "correction_rounds": max(0, len(versions) - 1),
-            "version_used": used[economy.code].version if economy.code in used else None,
-        })
+        per_economy.append(
+            {
+                "economy": economy.code,
+                "submitted": arrived is not None,
+                "on_time": arrived is not None and arrived <= deadline,
+                "days_from_call": (arrived - context.calendar.call_for_data).days if arrived else None,
+                "reminders_sent": reminders.get(economy.code, 0),
+                "correction_rounds": max(0, len(versions) - 1),
+                "version_used": used[economy.code].version if economy.code in used else None,
+            }
+        )
     submitted = [e for e in per_economy if e["submitted"]]
     days = [e["days_from_call"] for e in submitted]
     overall = {
-        "economies": len(per_economy), "submitted": len(submitted),
+        "economies": len(per_economy),
+        "submitted": len(submitted),
         "response_rate": len(submitted) / len(per_economy) * 100 if per_economy else 0.0,
         "on_time_rate": sum(e["on_time"] for e in per_economy) / len(per_economy) * 100 if per_economy else 0.0,
         "median_days_from_call": statistics.median(days) if days else None,
@@ -234,22 +300,37 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
         current = used_by_year[context.year]
         all_versions = list(session.scalars(select(SubmissionRow).where(SubmissionRow.cycle_id == cycle.id)))
         analytics = cycle_analytics(session, context, current, as_of, all_versions)
-        key = hashlib.sha256(json.dumps({
-            "submissions": sorted(s.id for s in used), "fx": fx.checksum, "version": ROLLUP_VERSION,
-            "plan": plan.model_dump(mode="json"), "calendar": context.calendar.model_dump(mode="json"),
-            "reminders": [(e["economy"], e["reminders_sent"]) for e in analytics["per_economy"]],
-        }).encode()).hexdigest()
-        existing = session.scalar(select(RollupSnapshotRow).where(
-            RollupSnapshotRow.cycle_id == cycle.id, RollupSnapshotRow.inputs_key == key))
+        key = hashlib.sha256(
+            json.dumps(
+                {
+                    "submissions": sorted(s.id for s in used),
+                    "fx": fx.checksum,
+                    "version": ROLLUP_VERSION,
+                    "plan": plan.model_dump(mode="json"),
+                    "calendar": context.calendar.model_dump(mode="json"),
+                    "reminders": [(e["economy"], e["reminders_sent"]) for e in analytics["per_economy"]],
+                }
+            ).encode()
+        ).hexdigest()
+        existing = session.scalar(
+            select(RollupSnapshotRow).where(RollupSnapshotRow.cycle_id == cycle.id, RollupSnapshotRow.inputs_key == key)
+        )
         if existing is not None:
             count = session.scalar(select(func.count()).where(RollupFigureRow.snapshot_id == existing.id))
             return SnapshotResult(existing.id, False, list(existing.submission_ids), int(count or 0))
         figures, conversion = compute_figures(plan, context.year, observations_of(session, used, year_of), fx)
-        snapshot = RollupSnapshotRow(cycle_id=cycle.id, inputs_key=key, submission_ids=sorted(s.id for s in used),
-                                     as_of=as_of, created_at=now,
-                                     details={"analytics": analytics, **conversion,
-                                              "submissions": {str(y): {c: s.version for c, s in used_by_year[y].items()}
-                                                              for y in years}})
+        snapshot = RollupSnapshotRow(
+            cycle_id=cycle.id,
+            inputs_key=key,
+            submission_ids=sorted(s.id for s in used),
+            as_of=as_of,
+            created_at=now,
+            details={
+                "analytics": analytics,
+                **conversion,
+                "submissions": {str(y): {c: s.version for c, s in used_by_year[y].items()} for y in years},
+            },
+        )
         session.add(snapshot)
         session.flush()
         session.add_all(RollupFigureRow(snapshot_id=snapshot.id, **figure) for figure in figures)
@@ -258,14 +339,28 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
 
 def latest_snapshot(session: Session, plan_id: str, year: int) -> RollupSnapshotRow | None:
     """The snapshot as of the latest day (a backfill for an earlier day does not replace it)."""
-    return session.scalar(select(RollupSnapshotRow).join(CycleRow, RollupSnapshotRow.cycle_id == CycleRow.id)
-                          .where(CycleRow.plan_id == plan_id, CycleRow.year == year)
-                          .order_by(RollupSnapshotRow.as_of.desc(), RollupSnapshotRow.id.desc()).limit(1))
+    return session.scalar(
+        select(RollupSnapshotRow)
+        .join(CycleRow, RollupSnapshotRow.cycle_id == CycleRow.id)
+        .where(CycleRow.plan_id == plan_id, CycleRow.year == year)
+        .order_by(RollupSnapshotRow.as_of.desc(), RollupSnapshotRow.id.desc())
+        .limit(1)
+    )
 
 
 def snapshot_figures(session: Session, snapshot_id: int) -> pd.DataFrame:
-    rows = session.scalars(select(RollupFigureRow).where(RollupFigureRow.snapshot_id == snapshot_id)
-                           .order_by(RollupFigureRow.id))
-    return pd.DataFrame([{"indicator": r.indicator_id, "breakdown": r.breakdown, "year": r.year,
-                          "statistic": r.statistic, "value": r.value, "unit": r.unit, "economies": r.economies}
-                         for r in rows])
+    rows = session.scalars(select(RollupFigureRow).where(RollupFigureRow.snapshot_id == snapshot_id).order_by(RollupFigureRow.id))
+    return pd.DataFrame(
+        [
+            {
+                "indicator": r.indicator_id,
+                "breakdown": r.breakdown,
+                "year": r.year,
+                "statistic": r.statistic,
+                "value": r.value,
+                "unit": r.unit,
+                "economies": r.economies,
+            }
+            for r in rows
+        ]
+    )

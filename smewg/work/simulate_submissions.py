@@ -29,9 +29,29 @@ from smewg.work.collect import inbox_for
 from smewg.work.templates import template_rows, write_xlsx
 
 # Rough local-currency units per US dollar, only to make simulated amounts look right.
-LOCAL_PER_USD = {"AUD": 1.4, "BND": 1.35, "CAD": 1.3, "CLP": 850.0, "CNY": 6.9, "HKD": 7.8, "IDR": 15000.0,
-                 "JPY": 135.0, "KRW": 1300.0, "MYR": 4.5, "MXN": 18.5, "NZD": 1.6, "PGK": 3.6, "PEN": 3.8,
-                 "PHP": 55.0, "RUB": 75.0, "SGD": 1.35, "TWD": 30.0, "THB": 34.0, "USD": 1.0, "VND": 23500.0}
+LOCAL_PER_USD = {
+    "AUD": 1.4,
+    "BND": 1.35,
+    "CAD": 1.3,
+    "CLP": 850.0,
+    "CNY": 6.9,
+    "HKD": 7.8,
+    "IDR": 15000.0,
+    "JPY": 135.0,
+    "KRW": 1300.0,
+    "MYR": 4.5,
+    "MXN": 18.5,
+    "NZD": 1.6,
+    "PGK": 3.6,
+    "PEN": 3.8,
+    "PHP": 55.0,
+    "RUB": 75.0,
+    "SGD": 1.35,
+    "TWD": 30.0,
+    "THB": 34.0,
+    "USD": 1.0,
+    "VND": 23500.0,
+}
 BAD_ROW_KINDS = ("negative", "percent_over_100", "unknown_breakdown", "not_a_number", "decimal_comma")
 
 
@@ -86,11 +106,21 @@ def _rows(catalogue: Catalogue, economy: Economy, year: int, rng: random.Random)
         if roll < 0.04:
             continue  # not reported at all: a warning, not an error
         if roll < 0.16:
-            rows.append([economy.code, year, row.indicator.id, row.breakdown, "", row.unit,
-                         rng.choice(["not collected", "not applicable"])])
+            rows.append(
+                [
+                    economy.code,
+                    year,
+                    row.indicator.id,
+                    row.breakdown,
+                    "",
+                    row.unit,
+                    rng.choice(["not collected", "not applicable"]),
+                ]
+            )
         else:
-            rows.append([economy.code, year, row.indicator.id, row.breakdown, figures[(row.indicator.id, row.breakdown)],
-                         row.unit, ""])
+            rows.append(
+                [economy.code, year, row.indicator.id, row.breakdown, figures[(row.indicator.id, row.breakdown)], row.unit, ""]
+            )
     return rows
 
 

@@ -39,8 +39,9 @@ from smewg.core.store import session_scope
 from smewg.core.store.models import NotificationRow
 
 METADATA_EVENT_TYPE = "smewg_notification"
-AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
-                         "missing_scope", "no_permission"})
+AUTH_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "missing_scope", "no_permission"}
+)
 CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 UNKNOWN_OUTCOME = "outcome unknown"
 
@@ -91,9 +92,11 @@ class _ChannelIds:
         if not channel.startswith("#"):
             return channel
         if self._ids is None:  # SlackResponse iterates over the pages itself
-            self._ids = {f"#{c['name']}": c["id"]
-                         for page in self._client.conversations_list(limit=200, types="public_channel,private_channel")
-                         for c in page["channels"]}
+            self._ids = {
+                f"#{c['name']}": c["id"]
+                for page in self._client.conversations_list(limit=200, types="public_channel,private_channel")
+                for c in page["channels"]
+            }
         return self._ids.get(channel)
 
 
@@ -106,8 +109,10 @@ def _already_posted(client: WebClient, channels: _ChannelIds, row: NotificationR
     for page in client.conversations_history(channel=channel_id, oldest=oldest, include_all_metadata=True, limit=200):
         for message in page["messages"]:
             metadata = message.get("metadata") or {}
-            if (metadata.get("event_type") == METADATA_EVENT_TYPE
-                    and (metadata.get("event_payload") or {}).get("dedupe_key") == row.dedupe_key):
+            if (
+                metadata.get("event_type") == METADATA_EVENT_TYPE
+                and (metadata.get("event_payload") or {}).get("dedupe_key") == row.dedupe_key
+            ):
                 return True
     return False
 
@@ -120,7 +125,9 @@ def _deliver_one(client: WebClient, channels: _ChannelIds, row: NotificationRow,
             logger.info("%s was posted before its answer timed out; not posting it again", label)
             return True
         client.chat_postMessage(
-            channel=row.channel, text=row.text, blocks=row.blocks,
+            channel=row.channel,
+            text=row.text,
+            blocks=row.blocks,
             metadata=Metadata(event_type=METADATA_EVENT_TYPE, event_payload={"dedupe_key": row.dedupe_key}),
         )
         return True
@@ -129,21 +136,29 @@ def _deliver_one(client: WebClient, channels: _ChannelIds, row: NotificationRow,
         status = error.response.status_code if error.response is not None else None
         if code in AUTH_ERRORS:
             row.last_error = f"slack refused the token: {code}"
-            logger.error("Slack refused the token (%s) while sending %s: check SMEWG_SLACK_TOKEN; "
-                         "undelivered messages stay in the outbox", code, label)
+            logger.error(
+                "Slack refused the token (%s) while sending %s: check SMEWG_SLACK_TOKEN; undelivered messages stay in the outbox",
+                code,
+                label,
+            )
             raise _StopDelivery from None
         if code in CHANNEL_ERRORS:
             row.last_error = f"{code}: {row.channel}"
-            logger.error("Slack channel %s: %s; %s stays in the outbox. Invite the bot to the channel "
-                         "or correct config/slack.yaml", row.channel, code, label)
+            logger.error(
+                "Slack channel %s: %s; %s stays in the outbox. Invite the bot to the channel or correct config/slack.yaml",
+                row.channel,
+                code,
+                label,
+            )
             return False
         row.last_error = f"slack error {code or status}"
         logger.warning("Slack did not take %s (%s, HTTP %s) after retries; it stays in the outbox", label, code, status)
         return False
     except TimeoutError:
         row.last_error = f"{UNKNOWN_OUTCOME}: no answer within the time limit; checked for a duplicate before resending"
-        logger.warning("Slack did not answer in time for %s; it may have been posted, the next run checks before resending",
-                       label)
+        logger.warning(
+            "Slack did not answer in time for %s; it may have been posted, the next run checks before resending", label
+        )
         return False
     except (URLError, ConnectionError, OSError) as error:
         # A connection dropped mid-request may have delivered the post: check before resending.
@@ -152,14 +167,16 @@ def _deliver_one(client: WebClient, channels: _ChannelIds, row: NotificationRow,
         raise _StopDelivery from None
 
 
-def deliver_outbox(engine: Engine, client: WebClient | None, *, logger: logging.Logger | None = None,
-                   clock: Callable[[], datetime] = now_utc) -> DeliveryReport:
+def deliver_outbox(
+    engine: Engine, client: WebClient | None, *, logger: logging.Logger | None = None, clock: Callable[[], datetime] = now_utc
+) -> DeliveryReport:
     """Try every undelivered message once, oldest first; each outcome is committed at once."""
     logger = logger or logging.getLogger("smewg.slack")
     report = DeliveryReport()
     with session_scope(engine) as session:
-        ids = list(session.scalars(select(NotificationRow.id).where(NotificationRow.status != "delivered")
-                                   .order_by(NotificationRow.id)))
+        ids = list(
+            session.scalars(select(NotificationRow.id).where(NotificationRow.status != "delivered").order_by(NotificationRow.id))
+        )
     if client is None:
         report.waiting = len(ids)
         if ids:

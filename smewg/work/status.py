@@ -32,8 +32,14 @@ def _status(session: Session, context: CycleContext, as_of: date) -> dict[str, A
     chased = messages_per_economy(session, year, ("reminder", "escalation"), up_to=as_of)
     failed = failed_runs_alerted(session, year, before=end)
     cycle = session.scalar(select(CycleRow).where(CycleRow.plan_id == plan.id, CycleRow.year == year))
-    rolled_up = cycle is not None and (session.scalar(select(func.count()).where(
-        RollupSnapshotRow.cycle_id == cycle.id, RollupSnapshotRow.as_of <= as_of)) or 0) > 0
+    rolled_up = (
+        cycle is not None
+        and (
+            session.scalar(select(func.count()).where(RollupSnapshotRow.cycle_id == cycle.id, RollupSnapshotRow.as_of <= as_of))
+            or 0
+        )
+        > 0
+    )
     reviews = set(session.scalars(select(ReviewVersionRow.kind).where(ReviewVersionRow.plan_id == plan.id)))
     economies = []
     for economy in context.catalogue.participating():
@@ -42,11 +48,19 @@ def _status(session: Session, context: CycleContext, as_of: date) -> dict[str, A
         # Late is judged by the first usable version: a correction after the deadline is not lateness.
         received = first_arrival.get(economy.code)
         late = (received > deadline) if received else as_of > deadline
-        economies.append({"economy": economy.code, "name": economy.name, "deadline": deadline.isoformat(),
-                          "submitted": submission is not None, "version": submission.version if submission else None,
-                          "received_at": submission.received_at.isoformat() if submission else None, "late": late,
-                          "quarantined_rows": submission.rows_quarantined if submission else 0,
-                          "reminders_and_escalations_sent": chased.get(economy.code, 0)})
+        economies.append(
+            {
+                "economy": economy.code,
+                "name": economy.name,
+                "deadline": deadline.isoformat(),
+                "submitted": submission is not None,
+                "version": submission.version if submission else None,
+                "received_at": submission.received_at.isoformat() if submission else None,
+                "late": late,
+                "quarantined_rows": submission.rows_quarantined if submission else 0,
+                "reminders_and_escalations_sent": chased.get(economy.code, 0),
+            }
+        )
     done_checks = {"KPI rollup": rolled_up, **{r.name: r.kind in reviews for r in context.calendar.reviews}}
     milestones = []
     for milestone in context.calendar.milestones():
@@ -57,5 +71,11 @@ def _status(session: Session, context: CycleContext, as_of: date) -> dict[str, A
         milestones.append({"name": milestone.name, "date": milestone.date.isoformat(), "state": state})
     submitted = sum(e["submitted"] for e in economies)
     late_count = sum(e["late"] for e in economies)
-    return {"year": year, "as_of": as_of.isoformat(), "economies": economies, "milestones": milestones,
-            "failed_runs": int(failed), "summary": f"{submitted} of {len(economies)} submitted, {late_count} late"}
+    return {
+        "year": year,
+        "as_of": as_of.isoformat(),
+        "economies": economies,
+        "milestones": milestones,
+        "failed_runs": int(failed),
+        "summary": f"{submitted} of {len(economies)} submitted, {late_count} late",
+    }

@@ -49,9 +49,11 @@ class Outcome:
 
 
 def find_version(session: Session, cycle_id: int, economy: str, checksum: str) -> SubmissionRow | None:
-    return session.scalar(select(SubmissionRow).where(SubmissionRow.cycle_id == cycle_id,
-                                                      SubmissionRow.economy_code == economy,
-                                                      SubmissionRow.checksum == checksum))
+    return session.scalar(
+        select(SubmissionRow).where(
+            SubmissionRow.cycle_id == cycle_id, SubmissionRow.economy_code == economy, SubmissionRow.checksum == checksum
+        )
+    )
 
 
 def already_stored(engine: Engine, plan_id: str, year: int, economy: str, checksum: str) -> SubmissionRow | None:
@@ -63,17 +65,23 @@ def already_stored(engine: Engine, plan_id: str, year: int, economy: str, checks
 def previous_year_values(engine: Engine, plan_id: str, year: int, economy: str) -> dict[tuple[str, str], float]:
     """(indicator, breakdown) -> value of the economy's accepted data for ``year - 1``."""
     with session_scope(engine) as session:
-        query = (select(ObservationRow.indicator_id, ObservationRow.breakdown, ObservationRow.value)
-                 .join(SubmissionRow, ObservationRow.submission_id == SubmissionRow.id)
-                 .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
-                 .where(CycleRow.plan_id == plan_id, CycleRow.year == year - 1, SubmissionRow.economy_code == economy,
-                        SubmissionRow.status == "accepted", ObservationRow.status != "quarantined",
-                        ObservationRow.value.is_not(None)))
+        query = (
+            select(ObservationRow.indicator_id, ObservationRow.breakdown, ObservationRow.value)
+            .join(SubmissionRow, ObservationRow.submission_id == SubmissionRow.id)
+            .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
+            .where(
+                CycleRow.plan_id == plan_id,
+                CycleRow.year == year - 1,
+                SubmissionRow.economy_code == economy,
+                SubmissionRow.status == "accepted",
+                ObservationRow.status != "quarantined",
+                ObservationRow.value.is_not(None),
+            )
+        )
         return {(indicator, breakdown): value for indicator, breakdown, value in session.execute(query) if value is not None}
 
 
-OBSERVATION_COLUMNS = ("submission_id", "row_number", "indicator_id", "breakdown", "value", "raw_value", "unit",
-                       "note", "status")
+OBSERVATION_COLUMNS = ("submission_id", "row_number", "indicator_id", "breakdown", "value", "raw_value", "unit", "note", "status")
 
 
 CHUNK_ROWS = 100_000
@@ -82,17 +90,20 @@ CHUNK_ROWS = 100_000
 def _observation_chunk(submission_id: int, frame: pd.DataFrame, statuses: pd.Series) -> pd.DataFrame:
     """Observation rows as a frame in column order; NaN/inf values and empty texts become NULL."""
     values = frame["value"].astype("float64")
-    return pd.DataFrame({
-        "submission_id": submission_id,
-        "row_number": frame["row"].astype("int64").to_numpy(),
-        "indicator_id": frame["indicator"].str.slice(0, 16).to_numpy(),
-        "breakdown": frame["breakdown"].str.slice(0, 32).to_numpy(),
-        "value": values.where(np.isfinite(values)).to_numpy(),
-        "raw_value": frame["raw_value"].str.slice(0, 100).to_numpy(),
-        "unit": frame["unit"].str.slice(0, 16).to_numpy(),
-        "note": frame["note"].to_numpy(),
-        "status": statuses.to_numpy(),
-    }, columns=list(OBSERVATION_COLUMNS))
+    return pd.DataFrame(
+        {
+            "submission_id": submission_id,
+            "row_number": frame["row"].astype("int64").to_numpy(),
+            "indicator_id": frame["indicator"].str.slice(0, 16).to_numpy(),
+            "breakdown": frame["breakdown"].str.slice(0, 32).to_numpy(),
+            "value": values.where(np.isfinite(values)).to_numpy(),
+            "raw_value": frame["raw_value"].str.slice(0, 100).to_numpy(),
+            "unit": frame["unit"].str.slice(0, 16).to_numpy(),
+            "note": frame["note"].to_numpy(),
+            "status": statuses.to_numpy(),
+        },
+        columns=list(OBSERVATION_COLUMNS),
+    )
 
 
 def _insert_observations(session: Session, submission_id: int, frame: pd.DataFrame, statuses: pd.Series) -> None:
@@ -106,14 +117,17 @@ def _insert_observations(session: Session, submission_id: int, frame: pd.DataFra
     postgres = connection.dialect.name == "postgresql"
     placeholders = ", ".join("?" if connection.dialect.paramstyle == "qmark" else "%s" for _ in OBSERVATION_COLUMNS)
     for start in range(0, len(frame), CHUNK_ROWS):
-        chunk = _observation_chunk(submission_id, frame.iloc[start:start + CHUNK_ROWS],
-                                   statuses.iloc[start:start + CHUNK_ROWS])
+        chunk = _observation_chunk(
+            submission_id, frame.iloc[start : start + CHUNK_ROWS], statuses.iloc[start : start + CHUNK_ROWS]
+        )
         if postgres:
             # CSV: an unquoted empty field is NULL; texts here are never empty strings.
             text = chunk.to_csv(index=False, header=False, na_rep="")
             driver_connection: Any = connection.connection.driver_connection
-            with driver_connection.cursor() as cursor, \
-                    cursor.copy(f"COPY observations ({names}) FROM STDIN (FORMAT csv)") as copy:
+            with (
+                driver_connection.cursor() as cursor,
+                cursor.copy(f"COPY observations ({names}) FROM STDIN (FORMAT csv)") as copy,
+            ):
                 copy.write(text)
         else:
             columns = [chunk[name].tolist() for name in OBSERVATION_COLUMNS]
@@ -122,11 +136,25 @@ def _insert_observations(session: Session, submission_id: int, frame: pd.DataFra
             connection.exec_driver_sql(f"INSERT INTO observations ({names}) VALUES ({placeholders})", rows)
 
 
-def store_submission(engine: Engine, *, plan_id: str, year: int, economy: str, file_name: str, checksum: str,
-                     size_bytes: int, received_at: datetime, now: datetime, frame: pd.DataFrame | None,
-                     statuses: pd.Series | None, problems: list[dict[str, Any]], success: bool,
-                     statistics: dict[str, Any], data_docs: str | None,
-                     acknowledgement: Callable[[Outcome], Message] | None = None) -> Outcome:
+def store_submission(
+    engine: Engine,
+    *,
+    plan_id: str,
+    year: int,
+    economy: str,
+    file_name: str,
+    checksum: str,
+    size_bytes: int,
+    received_at: datetime,
+    now: datetime,
+    frame: pd.DataFrame | None,
+    statuses: pd.Series | None,
+    problems: list[dict[str, Any]],
+    success: bool,
+    statistics: dict[str, Any],
+    data_docs: str | None,
+    acknowledgement: Callable[[Outcome], Message] | None = None,
+) -> Outcome:
     """Store one file's outcome atomically (``frame`` None: the whole file was rejected).
 
     A file none of whose rows can be accepted is rejected too: it must not replace an
@@ -138,38 +166,84 @@ def store_submission(engine: Engine, *, plan_id: str, year: int, economy: str, f
         existing = find_version(session, cycle.id, economy, checksum)
         if existing is not None:
             return Outcome(economy, file_name, checksum, "unchanged", existing.version, existing.id)
-        version = (session.scalar(select(func.max(SubmissionRow.version)).where(
-            SubmissionRow.cycle_id == cycle.id, SubmissionRow.economy_code == economy)) or 0) + 1
+        version = (
+            session.scalar(
+                select(func.max(SubmissionRow.version)).where(
+                    SubmissionRow.cycle_id == cycle.id, SubmissionRow.economy_code == economy
+                )
+            )
+            or 0
+        ) + 1
         counts = {"rows_accepted": 0, "rows_quarantined": 0, "rows_flagged": 0}
         if frame is not None and statuses is not None:
-            counts = {"rows_accepted": int((statuses != "quarantined").sum()),
-                      "rows_quarantined": int((statuses == "quarantined").sum()),
-                      "rows_flagged": int((statuses == "flagged").sum())}
+            counts = {
+                "rows_accepted": int((statuses != "quarantined").sum()),
+                "rows_quarantined": int((statuses == "quarantined").sum()),
+                "rows_flagged": int((statuses == "flagged").sum()),
+            }
         rejected = frame is None or counts["rows_accepted"] == 0
         if frame is not None and rejected:
-            problems = [{"row": None, "field": None, "severity": "error",
-                         "message": f"{file_name}: no row could be accepted; correct the rows listed and send the file "
-                                    "again (data already accepted stays in use)"}, *problems]
-        submission = SubmissionRow(cycle_id=cycle.id, economy_code=economy, version=version, file_name=file_name[:500],
-                                   checksum=checksum, size_bytes=size_bytes, received_at=received_at,
-                                   status="rejected" if rejected else "accepted", **counts)
+            problems = [
+                {
+                    "row": None,
+                    "field": None,
+                    "severity": "error",
+                    "message": f"{file_name}: no row could be accepted; correct the rows listed and send the file "
+                    "again (data already accepted stays in use)",
+                },
+                *problems,
+            ]
+        submission = SubmissionRow(
+            cycle_id=cycle.id,
+            economy_code=economy,
+            version=version,
+            file_name=file_name[:500],
+            checksum=checksum,
+            size_bytes=size_bytes,
+            received_at=received_at,
+            status="rejected" if rejected else "accepted",
+            **counts,
+        )
         session.add(submission)
         session.flush()
         superseded = None
         if frame is not None:
             _insert_observations(session, submission.id, frame, statuses)
         if not rejected:
-            previous = session.scalar(select(SubmissionRow).where(
-                SubmissionRow.cycle_id == cycle.id, SubmissionRow.economy_code == economy,
-                SubmissionRow.status == "accepted", SubmissionRow.id != submission.id))
+            previous = session.scalar(
+                select(SubmissionRow).where(
+                    SubmissionRow.cycle_id == cycle.id,
+                    SubmissionRow.economy_code == economy,
+                    SubmissionRow.status == "accepted",
+                    SubmissionRow.id != submission.id,
+                )
+            )
             if previous is not None:
                 previous.status, previous.superseded_by_id = "superseded", submission.id
                 superseded = previous.version
-        session.add(ValidationResultRow(submission_id=submission.id, suite_name=SUITE_NAME, success=success,
-                                        evaluated_at=now, statistics=statistics, problems=problems,
-                                        data_docs_path=data_docs))
-        outcome = Outcome(economy, file_name, checksum, submission.status, version, submission.id, problems=problems,
-                          data_docs=data_docs, superseded=superseded, **counts)
+        session.add(
+            ValidationResultRow(
+                submission_id=submission.id,
+                suite_name=SUITE_NAME,
+                success=success,
+                evaluated_at=now,
+                statistics=statistics,
+                problems=problems,
+                data_docs_path=data_docs,
+            )
+        )
+        outcome = Outcome(
+            economy,
+            file_name,
+            checksum,
+            submission.status,
+            version,
+            submission.id,
+            problems=problems,
+            data_docs=data_docs,
+            superseded=superseded,
+            **counts,
+        )
         if acknowledgement is not None:
             enqueue(session, acknowledgement(outcome), now=now)
         return outcome
@@ -177,20 +251,29 @@ def store_submission(engine: Engine, *, plan_id: str, year: int, economy: str, f
 
 def list_submissions(session: Session, plan_id: str, year: int) -> list[dict[str, Any]]:
     """The ``smewg submissions --json`` rows: every version, newest first per economy."""
-    query = (select(SubmissionRow, ValidationResultRow)
-             .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
-             .outerjoin(ValidationResultRow, ValidationResultRow.submission_id == SubmissionRow.id)
-             .where(CycleRow.plan_id == plan_id, CycleRow.year == year)
-             .order_by(SubmissionRow.economy_code, SubmissionRow.version.desc()))
+    query = (
+        select(SubmissionRow, ValidationResultRow)
+        .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
+        .outerjoin(ValidationResultRow, ValidationResultRow.submission_id == SubmissionRow.id)
+        .where(CycleRow.plan_id == plan_id, CycleRow.year == year)
+        .order_by(SubmissionRow.economy_code, SubmissionRow.version.desc())
+    )
     rows = []
     for submission, validation in session.execute(query):
-        rows.append({
-            "economy": submission.economy_code, "version": submission.version, "status": submission.status,
-            "file": submission.file_name, "checksum": submission.checksum,
-            "received_at": submission.received_at.isoformat(), "rows_accepted": submission.rows_accepted,
-            "rows_quarantined": submission.rows_quarantined, "rows_flagged": submission.rows_flagged,
-            "problems": validation.problems if validation else [],
-            "data_docs": validation.data_docs_path if validation else None,
-            "superseded_by": submission.superseded_by_id,
-        })
+        rows.append(
+            {
+                "economy": submission.economy_code,
+                "version": submission.version,
+                "status": submission.status,
+                "file": submission.file_name,
+                "checksum": submission.checksum,
+                "received_at": submission.received_at.isoformat(),
+                "rows_accepted": submission.rows_accepted,
+                "rows_quarantined": submission.rows_quarantined,
+                "rows_flagged": submission.rows_flagged,
+                "problems": validation.problems if validation else [],
+                "data_docs": validation.data_docs_path if validation else None,
+                "superseded_by": submission.superseded_by_id,
+            }
+        )
     return rows

@@ -54,21 +54,41 @@ class TemplateRow:
     unit: str
 
     def as_template(self) -> list:
-        return [self.economy, self.year, self.indicator.id, self.indicator.name, self.indicator.kind,
-                self.breakdown, None, self.unit, None]
+        return [
+            self.economy,
+            self.year,
+            self.indicator.id,
+            self.indicator.name,
+            self.indicator.kind,
+            self.breakdown,
+            None,
+            self.unit,
+            None,
+        ]
 
     def as_csv(self) -> list:
         return [self.economy, self.year, self.indicator.id, self.breakdown, "", self.unit, ""]
 
 
 def template_rows(catalogue: Catalogue, economy: Economy, year: int) -> list[TemplateRow]:
-    return [TemplateRow(economy.code, year, indicator, breakdown, unit_for_kind(indicator.kind, economy.currency))
-            for indicator in catalogue.plan.all_indicators() for breakdown in indicator.breakdowns]
+    return [
+        TemplateRow(economy.code, year, indicator, breakdown, unit_for_kind(indicator.kind, economy.currency))
+        for indicator in catalogue.plan.all_indicators()
+        for breakdown in indicator.breakdowns
+    ]
 
 
 def _add_list_validation(sheet, column: str, rows: list[int], source: str, prompt: str) -> None:
-    validation = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=True,
-                                errorTitle="Not allowed", error=prompt, promptTitle="Choose", prompt=prompt)
+    validation = DataValidation(
+        type="list",
+        formula1=source,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Not allowed",
+        error=prompt,
+        promptTitle="Choose",
+        prompt=prompt,
+    )
     sheet.add_data_validation(validation)
     for row in rows:
         validation.add(f"{column}{row}")
@@ -79,8 +99,14 @@ def write_xlsx(path: Path, catalogue: Catalogue, economy: Economy, year: int) ->
     workbook = Workbook()
     instructions = workbook.active
     instructions.title = "Instructions"
-    text = INSTRUCTIONS.format(plan_title=catalogue.plan.title, economy=economy.name, code=economy.code, year=year,
-                               currency=economy.currency, no_data=", ".join(f'"{n}"' for n in NO_DATA_NOTES[:2]))
+    text = INSTRUCTIONS.format(
+        plan_title=catalogue.plan.title,
+        economy=economy.name,
+        code=economy.code,
+        year=year,
+        currency=economy.currency,
+        no_data=", ".join(f'"{n}"' for n in NO_DATA_NOTES[:2]),
+    )
     for number, line in enumerate(text.splitlines(), start=1):
         instructions.cell(row=number, column=1, value=line)
     instructions["A1"].font = Font(bold=True, size=13)
@@ -102,8 +128,12 @@ def write_xlsx(path: Path, catalogue: Catalogue, economy: Economy, year: int) ->
 
     # Lists for the drop-downs live on the hidden sheet, one column per list.
     meta = workbook.create_sheet(META_SHEET)
-    for key, value in (("economy", economy.code), ("year", year), ("plan", catalogue.plan.id),
-                       ("template_version", TEMPLATE_VERSION)):
+    for key, value in (
+        ("economy", economy.code),
+        ("year", year),
+        ("plan", catalogue.plan.id),
+        ("template_version", TEMPLATE_VERSION),
+    ):
         meta.append([key, value])
     currencies = sorted(currency_codes())
     for offset, value in enumerate(currencies, start=1):
@@ -117,12 +147,14 @@ def write_xlsx(path: Path, catalogue: Catalogue, economy: Economy, year: int) ->
         letter = meta.cell(row=1, column=position).column_letter
         for offset, value in enumerate(allowed, start=1):
             meta.cell(row=offset, column=position, value=value)
-        _add_list_validation(data, "F", numbers, f"{META_SHEET}!${letter}$1:${letter}${len(allowed)}",
-                             f"One of: {', '.join(allowed)}")
+        _add_list_validation(
+            data, "F", numbers, f"{META_SHEET}!${letter}$1:${letter}${len(allowed)}", f"One of: {', '.join(allowed)}"
+        )
     _add_list_validation(data, "H", unit_rows["count"], '"count"', "count")
     _add_list_validation(data, "H", unit_rows["percent"], '"percent"', "percent")
-    _add_list_validation(data, "H", unit_rows["amount"], f"{META_SHEET}!$D$1:$D${len(currencies)}",
-                         "An ISO 4217 currency code, e.g. USD")
+    _add_list_validation(
+        data, "H", unit_rows["amount"], f"{META_SHEET}!$D$1:$D${len(currencies)}", "An ISO 4217 currency code, e.g. USD"
+    )
     meta.sheet_state = "hidden"
     workbook.active = 1
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -137,8 +169,9 @@ def write_csv(path: Path, catalogue: Catalogue, economy: Economy, year: int) -> 
         writer.writerows(row.as_csv() for row in template_rows(catalogue, economy, year))
 
 
-def write_templates(settings: Settings, catalogue: Catalogue, year: int,
-                    economies: list[str] | None = None) -> list[dict[str, str]]:
+def write_templates(
+    settings: Settings, catalogue: Catalogue, year: int, economies: list[str] | None = None
+) -> list[dict[str, str]]:
     """Write the XLSX and CSV template of each economy (all of the plan's by default)."""
     written = []
     for economy in catalogue.participating():

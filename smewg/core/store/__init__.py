@@ -12,4 +12,14 @@ from smewg.core.store.db import (
     upgrade,
 )
 
-__all__ = ["StoreMissing", "read_session", "require_store", "create_store_engine", "current_revision", "head_revision", "session_scope", "store_session", "upgrade"]
+__all__ = [
+    "StoreMissing",
+    "read_session",
+    "require_store",
+    "create_store_engine",
+    "current_revision",
+    "head_revision",
+    "session_scope",
+    "store_session",
+    "upgrade",
+]

@@ -86,8 +86,10 @@ def require_store(url: str) -> None:
     parsed = make_url(url)
     is_file_store = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
     if is_file_store and not Path(str(parsed.database)).is_file():
-        raise StoreMissing(f"there is no store at {parsed.database} yet; run `smewg init` first "
-                           "(or set SMEWG_HOME / SMEWG_DATABASE_URL to the store you meant)")
+        raise StoreMissing(
+            f"there is no store at {parsed.database} yet; run `smewg init` first "
+            "(or set SMEWG_HOME / SMEWG_DATABASE_URL to the store you meant)"
+        )
 
 
 @contextmanager

@@ -106,9 +106,7 @@ class PriorityAreaRow(Base):
 
 class ObjectiveRow(Base):
     __tablename__ = "objectives"
-    __table_args__ = (
-        ForeignKeyConstraint(["plan_id", "priority_id"], ["priority_areas.plan_id", "priority_areas.id"]),
-    )
+    __table_args__ = (ForeignKeyConstraint(["plan_id", "priority_id"], ["priority_areas.plan_id", "priority_areas.id"]),)
 
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), primary_key=True)
     id: Mapped[str] = mapped_column(String(8), primary_key=True)
