@@ -46,7 +46,7 @@ def smewg_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def _create_postgres_database() -> tuple[str, str]:
+def create_postgres_database() -> tuple[str, str]:
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"smewg_test_{uuid.uuid4().hex[:12]}"
     try:
@@ -64,7 +64,7 @@ def _create_postgres_database() -> tuple[str, str]:
     return name, make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
-def _drop_postgres_database(name: str) -> None:
+def drop_postgres_database(name: str) -> None:
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -81,12 +81,12 @@ def database_url(request: pytest.FixtureRequest, smewg_home: Path, monkeypatch: 
         monkeypatch.setenv("SMEWG_DATABASE_URL", url)
         yield url
         return
-    name, url = _create_postgres_database()
+    name, url = create_postgres_database()
     monkeypatch.setenv("SMEWG_DATABASE_URL", url)
     try:
         yield url
     finally:
-        _drop_postgres_database(name)
+        drop_postgres_database(name)
 
 
 def _free_port() -> int:

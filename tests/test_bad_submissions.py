@@ -339,8 +339,8 @@ CASES = [
 ]
 
 
-def test_the_corpus_has_at_least_25_kinds_of_bad_submission():
-    assert len({c.name for c in CASES if c.status != "flagged"}) >= 25
+# The corpus is data: a guard, not a test, keeps it from shrinking unnoticed.
+assert len({c.name for c in CASES if c.status != "flagged"}) >= 25, "the bad-submission corpus lost cases"
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from smewg.core.settings import get_settings
 from smewg.core.store import create_store_engine, session_scope
-from smewg.core.store.models import ObservationRow, ValidationResultRow
+from smewg.core.store.models import ObservationRow, RollupSnapshotRow, ValidationResultRow
 from smewg.core.submission_format import CSV_COLUMNS, DATA_SHEET, META_SHEET, TEMPLATE_COLUMNS
 from smewg.work.collect import collect_all
 from smewg.work.numbers import normalise_number
@@ -322,3 +322,25 @@ def test_a_file_none_of_whose_rows_can_be_accepted_replaces_nothing(store):
     assert (outcome.status, outcome.rows_accepted) == ("rejected", 0)
     assert outcome.problems[0]["message"].startswith("KOR-v2.csv: no row could be accepted")
     assert [(s.version, s.status) for s in h.submissions()] == [(1, "accepted"), (2, "rejected")]
+
+
+def test_arrival_days_are_singapore_days_around_midnight(store):
+    """23:30 on 31 May in Singapore is on time; 00:10 on 1 June is late, though both are 31 May in UTC."""
+    from smewg.work.rollup import rollup
+    from smewg.work.status import cycle_status
+
+    h.write_csv(h.inbox("KOR") / "kor.csv", h.valid_rows("KOR"), received=datetime(2022, 5, 31, 15, 30, tzinfo=UTC))
+    h.write_csv(h.inbox("PER") / "per.csv", h.valid_rows("PER"), received=datetime(2022, 5, 31, 16, 10, tzinfo=UTC))
+
+    on_deadline = collect_all(h.context(), date(2022, 5, 31))
+    assert [o.economy for o in on_deadline] == ["KOR"]  # PER's file had not arrived by the end of 31 May there
+    later = collect_all(h.context(), date(2022, 6, 1))
+    assert [o.economy for o in later if o.status != "unchanged"] == ["PER"]
+
+    status = {e["economy"]: e for e in cycle_status(get_settings(), h.YEAR, date(2022, 6, 1))["economies"]}
+    assert status["KOR"]["late"] is False and status["PER"]["late"] is True
+    snapshot = rollup(h.context(), date(2022, 7, 15), now=datetime(2022, 7, 15, tzinfo=UTC))
+    with session_scope(create_store_engine(get_settings().resolved_database_url)) as session:
+        analytics = session.get(RollupSnapshotRow, snapshot.snapshot_id).details["analytics"]["per_economy"]
+    on_time = {e["economy"]: e["on_time"] for e in analytics if e["submitted"]}
+    assert on_time == {"KOR": True, "PER": False}

@@ -13,7 +13,7 @@ import yaml
 from sqlalchemy import select
 
 from smewg.core.clock import now_utc
-from smewg.core.cycle import load_cycle_context
+from smewg.core.cycle import open_cycle
 from smewg.core.store import create_store_engine, session_scope
 from smewg.core.store.models import NotificationRow, ReviewVersionRow, RollupSnapshotRow, SubmissionRow
 from smewg.work.cycles import get_or_create_cycle
@@ -92,7 +92,8 @@ SUBMITTED = {"AUS": date(2022, 5, 10), "SGP": date(2022, 6, 3), "KOR": date(2022
 
 
 @pytest.fixture
-def cycle(smewg_home, monkeypatch):
+def cycle(database_url, smewg_home, monkeypatch):
+    """The 2022 calendar above on a prepared store, on SQLite and on PostgreSQL."""
     settings = store_with_calendar(smewg_home, monkeypatch, CALENDAR)
     engine = create_store_engine(settings.resolved_database_url)
     yield settings, engine
@@ -119,9 +120,9 @@ def _submit(engine, code: str, day: date) -> None:
 
 
 def _run_day(settings, day: date) -> None:
-    context = load_cycle_context(settings, 2022)
-    queue_reminders(context, day, now=now_utc())
-    queue_deadline_alerts(context, day, now=now_utc())
+    with open_cycle(settings, 2022) as context:
+        queue_reminders(context, day, now=now_utc())
+        queue_deadline_alerts(context, day, now=now_utc())
 
 
 def _outbox(engine) -> list[NotificationRow]:
@@ -297,3 +298,20 @@ def test_reminders_sent_are_counted_on_the_cycle_day_they_belong_to(cycle):
         e["economy"]: e["reminders_and_escalations_sent"] for e in cycle_status(settings, 2022, date(2022, 6, 2))["economies"]
     }
     assert on_2_june["BRN"] == 5  # four reminders and the T+1 escalation
+
+
+def test_status_counts_the_failed_runs_of_its_own_cycle_only(cycle):
+    """A failed run is counted in the cycle its parameters name (``year``, else ``as_of``'s year)."""
+    from types import SimpleNamespace
+    from uuid import uuid4
+
+    from smewg.flows.hooks import alert_secretariat
+    from smewg.work.status import cycle_status
+
+    settings, engine = cycle
+    flow, failed = SimpleNamespace(name="collect-submissions"), SimpleNamespace(name="Failed", message="boom")
+    for parameters in ({"year": 2022, "as_of": "2022-06-01"}, {"as_of": "2022-06-02"}, {"year": 2023}, {}):
+        alert_secretariat(flow, SimpleNamespace(id=uuid4(), parameters=parameters), failed)
+    assert [r.cycle_year for r in _outbox(engine) if r.kind == "failure"] == [2022, 2022, 2023, None]
+    assert cycle_status(settings, 2022, now_utc().date())["failed_runs"] == 2
+    assert cycle_status(settings, 2022, date(2022, 6, 30))["failed_runs"] == 0  # alerted after that day

@@ -26,6 +26,7 @@ from smewg.work.collect import collect_all
 from smewg.work.export import neutralise, write_export
 from smewg.work.rollup import rollup, snapshot_figures
 from tests import collection_helpers as h
+from tests.conftest import create_postgres_database, drop_postgres_database
 
 ECONOMIES = {"AUS": "AUD", "JPN": "JPY", "KOR": "KRW", "MEX": "MXN", "SGP": "SGD", "USA": "USD", "VNM": "VND", "PER": "PEN"}
 FX = yaml.safe_load(FX_FILE.read_text())["rates"]
@@ -56,15 +57,23 @@ def _rows(code: str, year: int, rng: random.Random) -> list[list]:
     return rows
 
 
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory):
-    """Writes and collects the raw files once for the module; yields the rows each economy's used version holds."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def dataset(request, tmp_path_factory):
+    """Writes and collects the raw files once per back end; yields the rows each economy's used version holds."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         home = tmp_path_factory.mktemp("rollup") / "home"
         for name in [n for n in os.environ if n.startswith("SMEWG_") and n != "SMEWG_TEST_POSTGRES_URL"]:
             monkeypatch.delenv(name)
         monkeypatch.setenv("SMEWG_HOME", str(home))
-        yield _build(home, monkeypatch)
+        if request.param == "sqlite":
+            yield _build(home, monkeypatch)
+            return
+        name, url = create_postgres_database()
+        monkeypatch.setenv("SMEWG_DATABASE_URL", url)
+        try:
+            yield _build(home, monkeypatch)
+        finally:
+            drop_postgres_database(name)
 
 
 def _build(smewg_home, monkeypatch):
@@ -117,6 +126,11 @@ def _expected(used: dict[int, dict[str, list[list]]], year: int) -> dict[tuple, 
         return None if rate is None else value / rate
 
     now, previous, baseline = values(year), values(year - 1), values(2021)
+    no_data: dict[tuple[str, str], int] = {}
+    for rows in used.get(year, {}).values():
+        for _, _, indicator, breakdown, value, _, note in rows:
+            if value == "" and note:
+                no_data[(indicator, breakdown)] = no_data.get((indicator, breakdown), 0) + 1
     kinds = {i.id: i.kind for i in h.context(year).catalogue.plan.all_indicators()}
     expected = {}
     for (indicator, breakdown), by_economy in now.items():
@@ -153,6 +167,8 @@ def _expected(used: dict[int, dict[str, list[list]]], year: int) -> dict[tuple, 
                 )
             elif sum(b[c] for c in panel):
                 expected[(*key, statistic, "APEC")] = (sum(a[c] for c in panel) / sum(b[c] for c in panel) - 1) * 100
+    for key, count in no_data.items():
+        expected[(*key, "N_NO_DATA", "APEC")] = count
     return expected
 
 
@@ -171,9 +187,11 @@ def _snapshot(year: int, as_of: date | None = None) -> tuple[pd.DataFrame, dict]
 
 def _actual(figures: pd.DataFrame) -> dict[tuple, float]:
     wanted = figures[
-        figures["statistic"].isin(["VALUE", "N_REPORTING", "SUM", "MEAN", "MEDIAN", "CHANGE_PREV", "CHANGE_BASELINE"])
+        figures["statistic"].isin(
+            ["VALUE", "N_REPORTING", "N_NO_DATA", "SUM", "MEAN", "MEDIAN", "CHANGE_PREV", "CHANGE_BASELINE"]
+        )
     ]
-    wanted = wanted[~((wanted["statistic"] == "N_REPORTING") & (wanted["value"] == 0))]
+    wanted = wanted[~(wanted["statistic"].isin(["N_REPORTING", "N_NO_DATA"]) & (wanted["value"] == 0))]
     wanted = wanted[wanted["value"].notna()]
     return {
         (r.indicator, r.breakdown, r.statistic, r.economies[0] if r.statistic == "VALUE" else "APEC"): r.value
