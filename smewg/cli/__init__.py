@@ -16,6 +16,7 @@ from smewg.cli.demo import demo
 from smewg.cli.outbox import outbox
 from smewg.cli.output import print_error
 from smewg.cli.remind import remind
+from smewg.cli.review import review
 from smewg.cli.rollup import export, rollup, status
 from smewg.cli.store import init
 from smewg.core.config_files import ConfigFileError
@@ -38,6 +39,7 @@ app.command("submissions")(submissions)
 app.command("rollup")(rollup)
 app.command("export")(export)
 app.command("status")(status)
+app.command("review")(review)
 app.add_typer(plan.app, name="plan")
 app.add_typer(schedule.app, name="schedule")
 app.add_typer(economies.app, name="economies")

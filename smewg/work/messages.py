@@ -212,3 +212,31 @@ def acknowledgement(
         economy_code,
         year,
     )
+
+
+def review(
+    *,
+    key: str,
+    channel: str,
+    title: str,
+    version: int,
+    year: int,
+    html: str,
+    pdf: str,
+    changed: int,
+    corrections: list[tuple[str, int, int, str]],
+) -> Message:
+    """A review (re)built: links to its files, how many figures changed and which corrections did it.
+
+    ``corrections``: (economy name, cycle, version, file name) of the versions that are new
+    since the previous build; file names come from outside and are escaped.
+    """
+    what = "built" if version == 1 else f"rebuilt as version {version}: {changed} figure{'s' if changed != 1 else ''} changed"
+    lines = [f"{name}: {cycle} cycle, version {number} ({file})" for name, cycle, number, file in corrections]
+    text = f"{escape(title)} {what}. HTML: {escape(html)} PDF: {escape(pdf)}" + (
+        "\nCorrections: " + escape("; ".join(lines)) if lines else ""
+    )
+    body = f"*{escape(title)}* {escape(what)}.\nHTML: `{escape(html)}`\nPDF: `{escape(pdf)}`"
+    if lines:
+        body += "\n*Corrections since the previous version:*\n" + "\n".join(f"• {escape(line)}" for line in lines)
+    return Message(key, "review", channel, text, _blocks(f"SMEWG review: {title}"[:150], body), cycle_year=year)

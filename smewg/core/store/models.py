@@ -297,8 +297,10 @@ class RollupFigureRow(Base):
 
 
 class ReviewVersionRow(Base):
+    """One build of a review: the snapshots it read, where its files are, what changed since the last."""
+
     __tablename__ = "review_versions"
-    __table_args__ = (UniqueConstraint("plan_id", "kind", "version"),)
+    __table_args__ = (UniqueConstraint("plan_id", "kind", "version"), UniqueConstraint("plan_id", "kind", "inputs_key"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"))
@@ -309,3 +311,8 @@ class ReviewVersionRow(Base):
     pdf_path: Mapped[str | None] = mapped_column(String(1000))
     changes: Mapped[list] = mapped_column(default=list)
     created_at: Mapped[datetime]
+    inputs_key: Mapped[str | None] = mapped_column(String(64))
+    """Hash of the snapshots, plan and report version: the same inputs never make a second version."""
+    as_of: Mapped[date | None] = mapped_column(Date)
+    details: Mapped[dict] = mapped_column(default=dict, server_default=text("'{}'"))
+    """Provenance: snapshots per year, submission versions used, code version, file checksums."""

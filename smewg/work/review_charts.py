@@ -1,0 +1,76 @@
+"""Trend charts of a review as inline SVG (matplotlib, no network, no fonts to fetch).
+
+A chart is drawn once per content: its SVG is kept under the given cache folder, named by
+the hash of everything drawn, so a rebuild after one economy's correction redraws only
+the charts whose figures moved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+from pathlib import Path
+
+CHART_VERSION = 1
+"""Bump when the drawing changes, so that cached charts are redrawn."""
+
+
+def trend_svg(years: list[int], values: list[float | None], label: str, *, cache_dir: Path | None = None) -> str:
+    """A small line chart of ``values`` by year; gaps (None) are left open."""
+    key = hashlib.sha256(json.dumps([CHART_VERSION, years, values, label]).encode()).hexdigest()[:32]
+    cached = cache_dir / f"{key}.svg" if cache_dir else None
+    if cached is not None and cached.is_file():
+        return cached.read_text(encoding="utf-8")
+    svg = _draw(years, values, label, key)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cached.with_suffix(".tmp")
+        temporary.write_text(svg, encoding="utf-8")
+        temporary.replace(cached)  # whole files only, even with builds running side by side
+    return svg
+
+
+def _draw(years: list[int], values: list[float | None], label: str, salt: str) -> str:
+    # The object API, not pyplot: no global figure state, safe in worker threads.
+    from matplotlib import rcParams
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    rcParams["svg.fonttype"] = "path"  # text as shapes: the SVG needs no font
+    rcParams["svg.hashsalt"] = salt  # stable element ids, so the same chart is the same bytes
+    figure = Figure(figsize=(4.2, 1.9), dpi=72)
+    axes = figure.add_subplot()
+    points = [(y, v) for y, v in zip(years, values) if v is not None]
+    if points:
+        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color="#1f5fa8", linewidth=2)
+    else:
+        axes.text(0.5, 0.5, "no data", ha="center", va="center", transform=axes.transAxes, color="#888888")
+    axes.set_xticks(years)
+    axes.set_xlim(years[0] - 0.3, years[-1] + 0.3)
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
+    axes.yaxis.set_major_formatter(FuncFormatter(_tick))
+    axes.set_title(label, fontsize=9, loc="left", color="#333333")
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.tick_params(labelsize=8)
+    # Fixed margins: tight_layout would double the drawing time (measured 64 vs 28 ms a chart).
+    figure.subplots_adjust(left=0.13, right=0.97, top=0.84, bottom=0.15)
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]  # inline: no XML declaration or DOCTYPE
+    # Unique ids per chart, so that many charts inline in one page do not share clip paths.
+    return (
+        re.sub(r'id="([^"]+)"', lambda m: f'id="c{salt[:8]}-{m.group(1)}"', svg)
+        .replace("url(#", f"url(#c{salt[:8]}-")
+        .replace('xlink:href="#', f'xlink:href="#c{salt[:8]}-')
+    )
+
+
+def _tick(value: float, _position: int) -> str:
+    magnitude = abs(value)
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if magnitude >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
