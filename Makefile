@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test test-fast lint install clean-var
+.PHONY: demo test test-fast lint install system-packages clean-var
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "smewg-cycle needs Python >= 3.11; set PYTHON=/path/to/python3.11")'
@@ -31,11 +31,17 @@ lint: install
 	$(BIN)/ruff format --check smewg flows tasks tests bench
 	$(BIN)/mypy
 
-test: lint
+# The report tests look at the reviews in headless Chromium (Debian's package).
+system-packages:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium (headless browser for the report tests)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
+test: lint system-packages
 	$(BIN)/python -m pytest
 
 # Everything but the slow end-to-end demo test.
-test-fast: lint
+test-fast: lint system-packages
 	$(BIN)/python -m pytest -m "not slow"
 
 clean-var:

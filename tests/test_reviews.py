@@ -273,3 +273,43 @@ def test_the_final_review_covers_four_cycles_and_prints_only_snapshot_figures(st
     assert set(final.snapshot) == {"2021", "2022", "2023", "2024"}
     assert _assert_every_printed_number_is_its_snapshot_figure(Path(final.html).read_text(), store) > 2000
     assert len(PdfReader(final.pdf).pages) >= len(settings_plan(store).priorities)
+
+
+def test_the_html_renders_in_a_browser_with_its_charts_and_asks_the_network_for_nothing(midterm, tmp_path):
+    from PIL import Image
+
+    from tests.browser import RecordingProxy, screenshot
+
+    page = Path(midterm.html)
+    assert page.read_text().count("<svg") >= 51  # a chart per indicator, inline
+    control = tmp_path / "control.html"
+    control.write_text(
+        '<html><head><link rel="stylesheet" href="https://cdn.example.org/a.css"></head>'
+        '<body><img src="http://img.example.org/x.png"></body></html>'
+    )
+    with RecordingProxy() as proxy:
+        screenshot(control, tmp_path / "control.png", proxy)
+        assert len(proxy.page_requests) >= 2, "the proxy must see a page's requests"
+    with RecordingProxy() as proxy:
+        top = screenshot(page, tmp_path / "top.png", proxy)
+        chart = screenshot(_chart_page(page, tmp_path), tmp_path / "chart.png", proxy, size="500,300")
+    assert proxy.page_requests == []
+    image = Image.open(top).convert("RGB")
+    colours = image.getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 50, "the page looks blank"
+    white = sum(count for count, colour in colours if colour == (255, 255, 255))
+    assert white < 0.97 * image.width * image.height
+    drawn = Image.open(chart).convert("RGB").getcolors(maxcolors=1_000_000)
+    line = sum(count for count, (r, g, b) in drawn if b > 140 and r < 90 and g < 140)  # the report's blue line
+    assert line > 200, "the chart's line is not drawn"
+
+
+def _chart_page(page: Path, folder: Path) -> Path:
+    """A page holding only the first indicator's chart, cut from the review (same SVG, same CSS)."""
+    html = page.read_text()
+    start = html.index('<div class="chart">')
+    end = html.index("</div>", start) + len("</div>")
+    head = html[: html.index("<body>")]
+    out = folder / "chart-only.html"
+    out.write_text(head + "<body>" + html[start:end] + "</body></html>", encoding="utf-8")
+    return out
