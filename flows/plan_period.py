@@ -2,30 +2,54 @@
 
 A fresh store, a calendar per cycle, and for each cycle: the call for data's templates,
 simulated submissions arriving over the cycle, and the cycle played day by day
-(collection, reminders, escalations, the KPI rollup on its date). Deterministic; no
-network; messages wait in the local outbox unless a Slack token is configured.
+(collection, reminders, escalations, the KPI rollup on its date). On a review's date the
+review is assembled (mid-term 2022, final 2024); two weeks after the mid-term review one
+economy corrects a 2022 figure, and the mid-term review is rebuilt with its "what changed"
+appendix. Deterministic; no network; messages wait in the local outbox unless a Slack token
+is configured.
 """
 
 from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from prefect import flow
 
 from smewg.flows.cycle_run import cycle_context
 from smewg.flows.hooks import FAILURE_HOOKS
 from smewg.flows.prepare_store import prepare_store
+from smewg.flows.review import assemble_review
 from smewg.flows.simulate import simulate_cycle
 from smewg.flows.templates import issue_templates
-from smewg.tasks.simulation import simulate_submissions_task, write_demo_calendars_task
+from smewg.tasks.collect import collect_arrivals_task
+from smewg.tasks.simulation import simulate_correction_task, simulate_submissions_task, write_demo_calendars_task
 
 
 @flow(name="simulate-plan-period", description="Simulate every cycle of the plan period end to end (the demo).", **FAILURE_HOOKS)
 def simulate_plan_period() -> dict:
     prepared = prepare_store()
     years = write_demo_calendars_task()
-    cycles = {}
+    cycles, reviews = {}, []
     for year in years:
         issue_templates(year=year)
         with cycle_context(year) as context:
             simulated = simulate_submissions_task(context)
+            review_dates = [(r.kind, r.date) for r in context.calendar.reviews]
         cycles[year] = {"files": len(simulated), **simulate_cycle(year=year)}
-    return {"prepared": prepared, "years": years, "cycles": cycles}
+        for kind, day in review_dates:
+            reviews.append(assemble_review(kind=kind, as_of=day))
+            if kind == "midterm":
+                reviews.append(_correct_and_rebuild(year, kind, day))
+    return {"prepared": prepared, "years": years, "cycles": cycles, "reviews": reviews}
+
+
+def _correct_and_rebuild(year: int, kind: str, review_day: date) -> dict:
+    """An economy corrects a figure two weeks after the review; collected, then the review rerun."""
+    arrival = review_day + timedelta(days=14)
+    with cycle_context(year) as context:
+        received = datetime.combine(arrival, time(10), tzinfo=ZoneInfo(context.calendar.timezone))
+        correction = simulate_correction_task(context, received)
+        collect_arrivals_task(context, arrival)
+    rebuilt = assemble_review(kind=kind, as_of=arrival + timedelta(days=1), rerun=True)
+    return {**rebuilt, "correction": correction}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from prefect import task
@@ -11,7 +12,7 @@ from smewg.core.catalogue import load_catalogue
 from smewg.core.cycle import CycleContext
 from smewg.core.settings import get_settings
 from smewg.work.demo_calendar import write_demo_calendars
-from smewg.work.simulate_submissions import simulate_submissions
+from smewg.work.simulate_submissions import simulate_a_correction, simulate_submissions
 
 
 @task(name="write-demo-calendars")
@@ -36,3 +37,9 @@ def simulate_submissions_task(context: CycleContext) -> list[dict[str, Any]]:
         }
         for f in files
     ]
+
+
+@task(name="simulate-correction", cache_policy=NO_CACHE)
+def simulate_correction_task(context: CycleContext, received: datetime) -> dict[str, str] | None:
+    """One economy resends its file with one figure corrected (arriving at ``received``)."""
+    return simulate_a_correction(context, received)

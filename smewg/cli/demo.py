@@ -48,7 +48,8 @@ def demo(
     err_console.print(
         f"Simulating the plan period {years[0]}-{years[-1]} (flow simulate-plan-period; Prefect starts "
         "a temporary local server, ~15 s): store, calendars, templates, simulated submissions arriving "
-        "over each cycle, collection, reminders and alerts, KPI rollup and exports on the rollup date"
+        "over each cycle, collection, reminders and alerts, KPI rollup and exports on the rollup date, "
+        "the mid-term and final reviews, and the mid-term rebuilt after a correction"
     )
     from smewg.flows.plan_period import simulate_plan_period
 
@@ -75,9 +76,9 @@ def demo(
         f"  validation reports (GX Data Docs): {settings.data_docs_dir}/YYYY/<ECONOMY>/", highlight=False, soft_wrap=True
     )
     console.print(f"  submissions:       SMEWG_HOME={demo_home} smewg submissions --year YYYY", highlight=False, soft_wrap=True)
-    for year, result in rolled_up.items():
+    for year, rolled in rolled_up.items():
         console.print(
-            f"  KPI rollup {year}:   snapshot {result['snapshot_id']}: " + ", ".join(result["files"].values()),
+            f"  KPI rollup {year}:   snapshot {rolled['snapshot_id']}: " + ", ".join(rolled["files"].values()),
             highlight=False,
             soft_wrap=True,
         )
@@ -87,6 +88,16 @@ def demo(
         highlight=False,
         soft_wrap=True,
     )
+    for built in result["reviews"]:
+        after = ""
+        if built.get("correction"):
+            fix = built["correction"]
+            after = f" after {fix['economy']} corrected {fix['indicator']}: {len(built['changed'])} figures changed,"
+        console.print(
+            f"  {built['kind']} review v{built['version']} (as of {built['as_of']}){after} {built['html']} and {built['pdf']}",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(f"  Prefect state:     {os.environ['PREFECT_HOME']}", highlight=False, soft_wrap=True)
 
 
@@ -120,7 +131,7 @@ def _outbox_table(settings, years: list[int]) -> Table:
 
     with store_session(settings.resolved_database_url) as session:
         counts = Counter((row.cycle_year, row.kind, row.status) for row in list_notifications(session))
-    kinds = ("reminder", "escalation", "missed_deadline", "acknowledgement")
+    kinds = ("reminder", "escalation", "missed_deadline", "acknowledgement", "review")
     table = Table(title="Notifications per simulated cycle (all waiting in the local outbox)")
     table.add_column("cycle")
     for kind in kinds:

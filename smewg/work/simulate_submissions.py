@@ -241,3 +241,60 @@ def simulation_days(context: CycleContext, until: date | None = None) -> Simulat
 
     rollup = context.calendar.rollup if until is None or context.calendar.rollup <= until else None
     return SimulationDays(keep(actions), keep(arrivals), rollup)
+
+
+def simulate_correction(context: CycleContext, economy: str, indicator: str, factor: float, received: datetime) -> Path | None:
+    """``economy`` resends its cycle file with ``indicator`` (total) multiplied by ``factor``,
+    every other row as stored: the correction a review rerun must pick up. None when the
+    economy has no accepted version carrying that figure."""
+    from sqlalchemy import select
+
+    from smewg.core.store import session_scope
+    from smewg.core.store.models import CycleRow, ObservationRow, SubmissionRow
+
+    with session_scope(context.engine) as session:
+        current = session.scalar(
+            select(SubmissionRow)
+            .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
+            .where(
+                CycleRow.plan_id == context.plan_id,
+                CycleRow.year == context.year,
+                SubmissionRow.economy_code == economy,
+                SubmissionRow.status == "accepted",
+            )
+        )
+        if current is None:
+            return None
+        rows = session.scalars(
+            select(ObservationRow)
+            .where(ObservationRow.submission_id == current.id, ObservationRow.status != "quarantined")
+            .order_by(ObservationRow.row_number)
+        ).all()
+        records = [[economy, context.year, r.indicator_id, r.breakdown, r.value, r.unit or "", r.note or ""] for r in rows]
+        version = current.version
+    target = next((r for r in records if r[2] == indicator and r[3] == "total" and r[4] is not None), None)
+    if target is None:
+        return None
+    value = target[4]
+    assert isinstance(value, int | float)
+    kind = next(i.kind for i in context.catalogue.plan.all_indicators() if i.id == indicator)
+    corrected = float(value) * factor
+    target[4] = round(corrected) if kind == "count" else round(corrected, 2)  # counts stay whole
+    path = (
+        context.settings.resolved_inbox / str(context.year) / economy / f"{economy}-{context.year}-correction-of-v{version}.csv"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_csv(path, [[c if c is not None else "" for c in r] for r in records])
+    _stamp(path, received)
+    return path
+
+
+def simulate_a_correction(context: CycleContext, received: datetime) -> dict[str, str] | None:
+    """The first economy (APEC order) with an accepted file corrects its total for the plan's
+    first indicator upward by a quarter: the demo's correction after the mid-term review."""
+    indicator = next(iter(context.catalogue.plan.all_indicators())).id
+    for economy in context.catalogue.participating():
+        path = simulate_correction(context, economy.code, indicator, 1.25, received)
+        if path is not None:
+            return {"economy": economy.code, "indicator": indicator, "file": str(path), "received_at": received.isoformat()}
+    return None
