@@ -35,12 +35,11 @@ def simulate_plan_period() -> dict:
         issue_templates(year=year)
         with cycle_context(year) as context:
             simulated = simulate_submissions_task(context)
-            review_dates = [(r.kind, r.date) for r in context.calendar.reviews]
         cycles[year] = {"files": len(simulated), **simulate_cycle(year=year)}
-        for kind, day in review_dates:
-            reviews.append(assemble_review(kind=kind, as_of=day))
-            if kind == "midterm":
-                reviews.append(_correct_and_rebuild(year, kind, day))
+        for built in cycles[year]["reviews"]:
+            reviews.append(built)
+            if built["kind"] == "midterm":
+                reviews.append(_correct_and_rebuild(year, built["kind"], date.fromisoformat(built["as_of"])))
     return {"prepared": prepared, "years": years, "cycles": cycles, "reviews": reviews}
 
 

@@ -16,6 +16,7 @@ from prefect.artifacts import create_table_artifact
 
 from smewg.flows.cycle_run import cycle_context
 from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.flows.review import assemble_review
 from smewg.tasks.collect import collect_arrivals_task, ensure_cycle_task
 from smewg.tasks.deadlines import queue_deadline_alerts_task
 from smewg.tasks.outbox import deliver_outbox_task
@@ -33,12 +34,14 @@ def simulate_cycle(year: int, until: date | None = None) -> dict:
     with cycle_context(year) as context:
         ensure_cycle_task(context)
         days = simulation_days(context, until)
-        timeline, rolled_up = [], None
+        timeline, rolled_up, reviews = [], None, []
         for day in days.all:
             collected = collect_arrivals_task(context, day) if day in days.arrivals else []
             if day == days.rollup:
                 snapshot = rollup_task(context, day)
                 rolled_up = {**snapshot, "files": export_snapshot_task(context, snapshot["snapshot_id"])["files"]}
+            if day in days.reviews:
+                reviews.append(assemble_review(kind=days.reviews[day], as_of=day))
             reminders: list[dict] = []
             deadlines: dict[str, list[dict]] = {"escalations": [], "alerts": []}
             if day in days.actions:
@@ -57,4 +60,4 @@ def simulate_cycle(year: int, until: date | None = None) -> dict:
     create_table_artifact(
         key=f"simulated-cycle-{year}", table=timeline, description=f"Messages queued on each action day of the {year} cycle"
     )
-    return {"year": year, "days": timeline, "delivery": delivery, "rollup": rolled_up}
+    return {"year": year, "days": timeline, "delivery": delivery, "rollup": rolled_up, "reviews": reviews}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -71,5 +72,23 @@ def test_demo_runs_every_cycle_end_to_end_and_says_where_things_are(smewg_home):
         assert set(sdmx["TIME_PERIOD"]) == {year} and (sdmx["REF_AREA"] == "APEC").any()
     # The rollup ran on its date in every cycle, so it was never reported overdue.
     assert not [r for r in outbox if r["dedupe_key"].endswith(":rollup")]
-    midterm = [r for r in outbox if r["dedupe_key"].endswith(":review-midterm")]
-    assert len(midterm) == 1 and midterm[0]["year"] == 2022
+    # The reviews were assembled on their dates, so neither was reported overdue.
+    assert not [r for r in outbox if ":review-" in r["dedupe_key"] and r["kind"] == "missed_deadline"]
+    assert not [r for r in outbox if r["dedupe_key"].startswith("cycle_step_overdue") and "review" in r["dedupe_key"]]
+    reviews = sorted(r["dedupe_key"] for r in outbox if r["kind"] == "review")
+    assert reviews == [
+        "review:smewg-2021-2024:final:v1",
+        "review:smewg-2021-2024:midterm:v1",
+        "review:smewg-2021-2024:midterm:v2",
+    ]
+    for kind, version in (("midterm", 1), ("midterm", 2), ("final", 1)):
+        folder = home / "outputs" / "reviews" / kind / f"v{version}"
+        for suffix in ("html", "pdf", "xlsx"):
+            assert (folder / f"smewg-{kind}-review-v{version}.{suffix}").stat().st_size > 10_000
+        assert str(folder / f"smewg-{kind}-review-v{version}.html") in demo.stdout
+    v2 = (home / "outputs" / "reviews" / "midterm" / "v2" / "smewg-midterm-review-v2.html").read_text()
+    assert "Appendix: what changed since version 1" in v2
+    corrected = re.search(
+        r"midterm review v2 \(as of [0-9-]+\) after (\w+) corrected 1\.1\.1: (\d+) figures changed", demo.stdout
+    )
+    assert corrected and int(corrected.group(2)) >= 2, demo.stdout[-2000:]

@@ -268,6 +268,34 @@ def test_a_correction_makes_version_2_listing_exactly_the_figures_that_moved(sto
         engine.dispose()
 
 
+@pytest.mark.prefect
+def test_smewg_review_runs_the_tracked_flow_and_prints_the_json_contract(prefect_api, store):
+    import json
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowFilter, FlowFilterName
+    from typer.testing import CliRunner
+
+    from smewg.cli import app
+
+    first = CliRunner().invoke(app, ["review", "final", "--as-of", "2024-12-31", "--json"], catch_exceptions=False)
+    assert first.exit_code == 0, first.stderr
+    document = json.loads(first.stdout)
+    assert {"kind", "version", "html", "pdf", "snapshot", "changed"} <= set(document)
+    assert (document["kind"], document["version"], document["created"]) == ("final", 1, True)
+    assert set(document["snapshot"]) == {"2021", "2022", "2023", "2024"} and document["changed"] == []
+    again = json.loads(CliRunner().invoke(app, ["review", "final", "--rerun", "--as-of", "2024-12-31", "--json"]).stdout)
+    assert (again["version"], again["created"]) == (1, False)
+    printed = CliRunner().invoke(app, ["review", "final", "--as-of", "2024-12-31"]).stdout
+    assert "Final review version 1 (unchanged inputs: no new version)" in printed and document["pdf"] in printed
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["assemble-review"])))
+        assert len([r for r in runs if r.state.is_completed()]) == 3
+        summaries = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["review-final"])))
+    assert any("Final review, version 1 (new version)" in str(a.data) for a in summaries)
+
+
 def test_the_final_review_covers_four_cycles_and_prints_only_snapshot_figures(store):
     final = _build(store, "final", date(2024, 12, 31), refresh=False)
     assert set(final.snapshot) == {"2021", "2022", "2023", "2024"}

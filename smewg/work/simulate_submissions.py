@@ -223,10 +223,12 @@ class SimulationDays:
     arrivals: frozenset[date]
     rollup: date | None
     """None when the rollup date is after the simulation's end."""
+    reviews: dict[date, str]
+    """Review milestones of the cycle: day -> kind (midterm, final)."""
 
     @property
     def all(self) -> list[date]:
-        return sorted(self.actions | self.arrivals | ({self.rollup} if self.rollup else set()))
+        return sorted(self.actions | self.arrivals | ({self.rollup} if self.rollup else set()) | set(self.reviews))
 
 
 def simulation_days(context: CycleContext, until: date | None = None) -> SimulationDays:
@@ -240,7 +242,8 @@ def simulation_days(context: CycleContext, until: date | None = None) -> Simulat
         return frozenset(d for d in days if until is None or d <= until)
 
     rollup = context.calendar.rollup if until is None or context.calendar.rollup <= until else None
-    return SimulationDays(keep(actions), keep(arrivals), rollup)
+    reviews: dict[date, str] = {r.date: r.kind for r in context.calendar.reviews if until is None or r.date <= until}
+    return SimulationDays(keep(actions), keep(arrivals), rollup, reviews)
 
 
 def simulate_correction(context: CycleContext, economy: str, indicator: str, factor: float, received: datetime) -> Path | None:
