@@ -364,3 +364,57 @@ def test_coverage_per_objective_and_priority_matches_the_raw_rows(dataset, year)
         expected = len({(e, i) for e, i in answered if i in ids}) / (21 * len(ids)) * 100
         assert coverage[group] == pytest.approx(expected), group
         assert indicators[group] == len(with_value & set(ids)), group
+
+
+def test_a_rerun_recomputes_only_the_corrected_indicator_and_equals_a_cold_rollup(dataset):
+    """The slow path (every indicator computed) and the incremental one give the same figures."""
+    from smewg.core.fx import load_fx
+    from smewg.work.rollup import compute_figures, observations_of, used_submissions
+
+    figures, details = _snapshot(2023)
+    assert details["indicators_reused"] == 0 or set(details["indicator_hashes"])
+    rows = dataset[2023]["SGP"]
+    changed = next(r for r in rows if r[2] == "1.1.1" and r[3] == "total" and r[4] != "")
+    corrected = [list(r) for r in rows]
+    corrected[rows.index(changed)][4] = float(changed[4]) + 7
+    h.write_csv(h.inbox("SGP", 2023) / "SGP-2023-fix.csv", corrected, received=datetime(2023, 12, 30, 2, 0, tzinfo=UTC))
+    collect_all(h.context(2023), date(2023, 12, 31))
+    try:
+        rerun, rerun_details = _snapshot(2023)
+        assert rerun_details["indicators_reused"] == len(list(h.context(2023).catalogue.plan.all_indicators())) - 1
+        engine = create_store_engine(get_settings().resolved_database_url)
+        with session_scope(engine) as session:
+            context = h.context(2023)
+            end = context.end_of_day(date(2023, 12, 31))
+            used = {y: used_submissions(session, context.plan_id, y, end) for y in (2021, 2022, 2023)}
+            data = observations_of(
+                session, [s for v in used.values() for s in v.values()], {s.id: y for y, v in used.items() for s in v.values()}
+            )
+        engine.dispose()
+        cold, _ = compute_figures(context.catalogue.plan, 2023, data, load_fx(get_settings().fx_file))
+
+        def keyed(figures: list[dict]) -> dict[tuple, float | None]:
+            return {(f["indicator_id"], f["breakdown"], f["statistic"], tuple(f["economies"])): f["value"] for f in figures}
+
+        incremental = keyed(
+            [
+                {
+                    "indicator_id": r.indicator,
+                    "breakdown": r.breakdown,
+                    "statistic": r.statistic,
+                    "economies": r.economies,
+                    "value": None if pd.isna(r.value) else r.value,
+                }
+                for r in rerun.itertuples()
+            ]
+        )
+        expected = keyed(cold)
+        assert set(incremental) == set(expected)
+        for key, value in expected.items():  # summed in another row order: equal to the last bits
+            assert incremental[key] == (None if value is None else pytest.approx(value, rel=1e-12)), key
+        moved = rerun[(rerun["indicator"] == "1.1.1") & (rerun["statistic"] == "VALUE")]
+        assert moved[moved["economies"].map(lambda e: e == ["SGP"]) & (moved["breakdown"] == "total")]["value"].item() == (
+            pytest.approx(float(changed[4]) + 7)
+        )
+    finally:
+        dataset[2023]["SGP"] = corrected  # the data set now holds SGP's corrected file

@@ -100,8 +100,11 @@ def _keys(figures: pd.DataFrame) -> list[tuple]:
     return list(zip(figures["indicator"], figures["breakdown"], figures["year"], figures["statistic"], figures["area"]))
 
 
-def load_review_data(session: Session, kind: str, snapshots: dict[int, int]) -> ReviewData:
-    """Everything the report prints, from the snapshots (``year -> snapshot id``) and the versions they used."""
+def load_review_data(session: Session, kind: str, snapshots: dict[int, int], *, annex: bool = True) -> ReviewData:
+    """Everything the report prints, from the snapshots (``year -> snapshot id``) and the versions they used.
+
+    ``annex=False``: the figures only (enough to compare with another version).
+    """
     frames, cycles = [], {}
     for year, snapshot_id in sorted(snapshots.items()):
         row = session.get(RollupSnapshotRow, snapshot_id)
@@ -123,7 +126,7 @@ def load_review_data(session: Session, kind: str, snapshots: dict[int, int]) -> 
         )
     columns = ["indicator", "breakdown", "year", "statistic", "area", "value", "unit", "economies", "snapshot_id"]
     figures = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
-    quality, notes = _quality_and_notes(session, cycles)
+    quality, notes = _quality_and_notes(session, cycles) if annex else ([], [])
     return ReviewData(kind, sorted(snapshots), cycles, figures, quality, notes)
 
 

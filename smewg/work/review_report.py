@@ -88,6 +88,7 @@ def _cell(data: dict[tuple, float | None], key: tuple, kind: str, snapshot: int 
 
 
 def _indicator_block(
+    values_of: dict[str, list[tuple]],
     indicator: Indicator,
     data: ReviewData,
     lookup: dict,
@@ -117,7 +118,7 @@ def _indicator_block(
         # Economies' own values for the total; their breakdowns are in the XLSX (tables stay readable).
         order = {code: n for n, code in enumerate(economies)}  # APEC's order
         reporters = sorted(
-            {k[4] for k in lookup if k[0] == indicator.id and k[1] == breakdown and k[3] == "VALUE"},
+            {k[4] for k in values_of.get(indicator.id, []) if k[1] == breakdown},
             key=lambda code: (order.get(code, len(order)), code),
         )
         for code in reporters if breakdown == "total" else []:
@@ -133,10 +134,7 @@ def _indicator_block(
             )
     headline = [lookup.get((indicator.id, "total", y, HEADLINE[kind], "APEC")) for y in years]
     label = {"count": "APEC total", "amount": "APEC total, USD", "percent": "APEC mean, %"}[kind]
-    reported_by = {
-        y: sorted(k[4] for k in lookup if k[0] == indicator.id and k[1] == "total" and k[2] == y and k[3] == "VALUE")
-        for y in years
-    }
+    reported_by = {y: sorted(k[4] for k in values_of.get(indicator.id, []) if k[1] == "total" and k[2] == y) for y in years}
     progress = progress_of(data, indicator.id, kind)
     return {
         "id": indicator.id,
@@ -186,7 +184,13 @@ def report_model(
     }
     snapshots = {year: cycle.snapshot_id for year, cycle in data.snapshots.items()}
     names = {e.code: e.name for e in economies}
-    blocks = {i.id: _indicator_block(i, data, lookup, snapshots, units, names, chart_dir) for i in plan.all_indicators()}
+    values_of: dict[str, list[tuple]] = {}  # indicator -> keys of its economies' values
+    for key in lookup:
+        if key[3] == "VALUE":
+            values_of.setdefault(key[0], []).append(key)
+    blocks = {
+        i.id: _indicator_block(values_of, i, data, lookup, snapshots, units, names, chart_dir) for i in plan.all_indicators()
+    }
     priorities = [
         {
             "id": p.id,

@@ -111,7 +111,7 @@ def build_review(context: CycleContext, kind: str, as_of: date, snapshots: dict[
         data = load_review_data(session, kind, snapshots)
         old: ReviewData | None = None
         if previous is not None and (previous.details or {}).get("snapshots"):
-            old = load_review_data(session, kind, {int(y): s for y, s in previous.details["snapshots"].items()})
+            old = load_review_data(session, kind, {int(y): s for y, s in previous.details["snapshots"].items()}, annex=False)
         previous_versions = (previous.details or {}).get("versions", {}) if previous else {}
     changes = changed_figures(old, data) if old is not None else []
     folder = review_dir(context, kind, version)

@@ -131,28 +131,69 @@ def _change(kind: str, now: pd.DataFrame, before: pd.DataFrame) -> tuple[float |
     return (None if base == 0 else (float(a.sum()) - base) / base * 100), "percent", panel
 
 
-def compute_figures(plan: Plan, year: int, data: pd.DataFrame, fx: FxTable) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """All figures of the cycle year from the used rows of the cycle, previous and baseline years."""
+def indicator_input_hashes(plan: Plan, year: int, data: pd.DataFrame, fx: FxTable) -> dict[str, str]:
+    """Per indicator, a hash of everything its figures are computed from: its rows in the
+    years read, its definition and the cycle year's rates of the currencies it uses."""
+    hashes = {}
+    rows_of = dict(tuple(data.groupby("indicator", sort=False))) if len(data) else {}
+    columns = ["economy", "year", "breakdown", "value", "unit", "note"]
+    for indicator in plan.all_indicators():
+        rows = rows_of.get(indicator.id)
+        text = "" if rows is None else rows[columns].sort_values(columns[:3]).to_csv(index=False)
+        units = sorted(set(rows["unit"].dropna())) if rows is not None and indicator.kind == "amount" else []
+        hashes[indicator.id] = hashlib.sha256(
+            json.dumps(
+                [
+                    ROLLUP_VERSION,
+                    year,
+                    indicator.model_dump(mode="json"),
+                    plan.period.start,
+                    text,
+                    [(u, fx.rate(year, u)) for u in units],
+                ]
+            ).encode()
+        ).hexdigest()
+    return hashes
+
+
+def _conversions(plan: Plan, year: int, numeric: pd.DataFrame, fx: FxTable) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """FX rates used for the cycle year's amounts, and the amounts (any year read) without a rate."""
+    order = {(i.id, b): n for n, (i, b) in enumerate((i, b) for i in plan.all_indicators() for b in i.breakdowns)}
+    amounts = numeric[numeric["indicator"].isin([i.id for i in plan.all_indicators() if i.kind == "amount"])]
+    rates = amounts["unit"].map(lambda unit: fx.rate(year, unit) if isinstance(unit, str) else None)
+    known = rates.notna()
+    used = {unit: float(rate) for unit, rate, y in zip(amounts["unit"][known], rates[known], amounts["year"][known]) if y == year}
+    missing = amounts[rates.isna()]
+    unconverted = [
+        {"economy": r.economy, "indicator": r.indicator, "breakdown": r.breakdown, "year": int(r.year), "unit": r.unit}
+        for r in missing.itertuples()
+    ]
+    unconverted.sort(key=lambda u: order.get((u["indicator"], u["breakdown"]), len(order)))  # plan order, stable
+    return dict(sorted(used.items())), unconverted
+
+
+def compute_figures(
+    plan: Plan, year: int, data: pd.DataFrame, fx: FxTable, *, skip: frozenset[str] = frozenset()
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """All figures of the cycle year from the used rows of the cycle, previous and baseline years.
+
+    ``skip``: indicators whose figures are not computed (a rerun reuses them: their inputs did not change).
+    """
     figures: list[dict[str, Any]] = []
-    unconverted: list[dict[str, Any]] = []
-    rates_used: dict[str, float] = {}
     numeric = data[data["value"].notna()].copy()
     no_data = data[data["value"].isna() & data["note"].notna()]
+    rates_used, unconverted = _conversions(plan, year, numeric, fx)
+    numeric_of = dict(tuple(numeric.groupby(["indicator", "breakdown"], sort=False))) if len(numeric) else {}
+    no_data_of = dict(tuple(no_data.groupby(["indicator", "breakdown"], sort=False))) if len(no_data) else {}
+    empty = numeric.iloc[0:0]
     baseline = plan.period.start
     for indicator in plan.all_indicators():
+        if indicator.id in skip:
+            continue
         for breakdown in indicator.breakdowns:
-            rows = numeric[(numeric["indicator"] == indicator.id) & (numeric["breakdown"] == breakdown)].copy()
+            rows = numeric_of.get((indicator.id, breakdown), empty).copy()
             if indicator.kind == "amount":
                 rows["comparable"] = _usd(rows, fx, year)  # every year at the cycle year's rates
-                for unit in rows.loc[rows["year"] == year, "unit"].dropna().unique():
-                    rate = fx.rate(year, unit)
-                    if rate is not None:
-                        rates_used[unit] = rate
-                missing = rows[rows["comparable"].isna()]
-                unconverted += [
-                    {"economy": r.economy, "indicator": indicator.id, "breakdown": breakdown, "year": int(r.year), "unit": r.unit}
-                    for r in missing.itertuples()
-                ]
             else:
                 rows["comparable"] = rows["value"]
             reported = rows[rows["year"] == year]
@@ -165,11 +206,8 @@ def compute_figures(plan: Plan, year: int, data: pd.DataFrame, fx: FxTable) -> t
             rows = rows[rows["comparable"].notna()]
             current = rows[rows["year"] == year]
             economies = sorted(current["economy"])
-            answered_no_data = sorted(
-                no_data[(no_data["indicator"] == indicator.id) & (no_data["breakdown"] == breakdown) & (no_data["year"] == year)][
-                    "economy"
-                ]
-            )
+            answers = no_data_of.get((indicator.id, breakdown), no_data.iloc[0:0])
+            answered_no_data = sorted(answers.loc[answers["year"] == year, "economy"])
             figures.append(
                 _figure(indicator.id, breakdown, year, "N_NO_DATA", len(answered_no_data), "economies", answered_no_data)
             )
@@ -204,7 +242,7 @@ def compute_figures(plan: Plan, year: int, data: pd.DataFrame, fx: FxTable) -> t
                 value, unit, panel = _change(indicator.kind, current, rows[rows["year"] == other])
                 figures.append(_figure(indicator.id, breakdown, year, statistic, value, unit, panel))
     figures += _coverage(plan, year, data)
-    return figures, {"fx_rates_used": dict(sorted(rates_used.items())), "fx_base": fx.base, "not_converted": unconverted}
+    return figures, {"fx_rates_used": rates_used, "fx_base": fx.base, "not_converted": unconverted}
 
 
 def _coverage(plan: Plan, year: int, data: pd.DataFrame) -> list[dict[str, Any]]:
@@ -318,7 +356,12 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
         if existing is not None:
             count = session.scalar(select(func.count()).where(RollupFigureRow.snapshot_id == existing.id))
             return SnapshotResult(existing.id, False, list(existing.submission_ids), int(count or 0))
-        figures, conversion = compute_figures(plan, context.year, observations_of(session, used, year_of), fx)
+        data = observations_of(session, used, year_of)
+        hashes = indicator_input_hashes(plan, context.year, data, fx)
+        reused, reusable = _reusable_figures(session, cycle.id, hashes)
+        figures, conversion = compute_figures(plan, context.year, data, fx, skip=reusable)
+        position = {i.id: n for n, i in enumerate(plan.all_indicators())}
+        figures = sorted(reused + figures, key=lambda f: position.get(f["indicator_id"], len(position)))  # plan order
         snapshot = RollupSnapshotRow(
             cycle_id=cycle.id,
             inputs_key=key,
@@ -328,6 +371,8 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
             details={
                 "analytics": analytics,
                 **conversion,
+                "indicator_hashes": hashes,
+                "indicators_reused": len(reusable),
                 "submissions": {str(y): {c: s.version for c, s in used_by_year[y].items()} for y in years},
             },
         )
@@ -335,6 +380,27 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
         session.flush()
         session.add_all(RollupFigureRow(snapshot_id=snapshot.id, **figure) for figure in figures)
         return SnapshotResult(snapshot.id, True, snapshot.submission_ids, len(figures))
+
+
+def _reusable_figures(session: Session, cycle_id: int, hashes: dict[str, str]) -> tuple[list[dict[str, Any]], frozenset[str]]:
+    """Figures of the cycle's latest snapshot for the indicators whose inputs hash the same:
+    a rerun after one correction recomputes only the indicators it touched."""
+    previous = session.scalar(
+        select(RollupSnapshotRow).where(RollupSnapshotRow.cycle_id == cycle_id).order_by(RollupSnapshotRow.id.desc()).limit(1)
+    )
+    if previous is None:
+        return [], frozenset()
+    before = (previous.details or {}).get("indicator_hashes") or {}
+    same = frozenset(i for i, digest in hashes.items() if before.get(i) == digest)
+    if not same:
+        return [], same
+    rows = session.scalars(
+        select(RollupFigureRow)
+        .where(RollupFigureRow.snapshot_id == previous.id, RollupFigureRow.indicator_id.in_(same))
+        .order_by(RollupFigureRow.id)
+    )
+    columns = ("indicator_id", "breakdown", "year", "statistic", "value", "unit", "economies")
+    return [{c: getattr(r, c) for c in columns} for r in rows], same
 
 
 def latest_snapshot(session: Session, plan_id: str, year: int) -> RollupSnapshotRow | None:
