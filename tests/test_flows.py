@@ -78,3 +78,11 @@ def test_every_deployment_deploys_to_a_real_server(prefect_api):
         assert name in deployed, f"{name} not deployed: {deploy.stdout}"
         assert deployed[name].work_pool_name == "smewg-process"
         assert deployed[name].description
+    daily = deployed["annual-cycle-daily"]
+    assert [s.schedule.cron for s in daily.schedules] == ["0 9 * * *"]
+    assert [s.schedule.timezone for s in daily.schedules] == ["Asia/Singapore"]
+    for name in ("annual-cycle-daily", "collect-submissions-hourly"):  # never two at once, late runs not piled up
+        assert deployed[name].global_concurrency_limit.limit == 1, name
+        assert deployed[name].concurrency_options.collision_strategy == "CANCEL_NEW", name
+    scheduled = {name for name, d in deployed.items() if d.schedules}
+    assert scheduled == {"annual-cycle-daily", "collect-submissions-hourly"}  # one daily flow replaces the others

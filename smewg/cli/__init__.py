@@ -10,10 +10,11 @@ import sys
 
 import typer
 
-from smewg.cli import economies, plan, schedule
+from smewg.cli import cycle, economies, plan, schedule
 from smewg.cli.collection import collect, simulate, submissions, templates
+from smewg.cli.cycle import watch
 from smewg.cli.demo import demo
-from smewg.cli.outbox import outbox
+from smewg.cli.outbox import app as outbox_app
 from smewg.cli.output import print_error
 from smewg.cli.remind import remind
 from smewg.cli.review import review
@@ -31,7 +32,6 @@ app = typer.Typer(
 app.command("init")(init)
 app.command("demo")(demo)
 app.command("remind")(remind)
-app.command("outbox")(outbox)
 app.command("templates")(templates)
 app.command("simulate")(simulate)
 app.command("collect")(collect)
@@ -43,6 +43,9 @@ app.command("review")(review)
 app.add_typer(plan.app, name="plan")
 app.add_typer(schedule.app, name="schedule")
 app.add_typer(economies.app, name="economies")
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(cycle.app, name="cycle")
+app.command("watch")(watch)
 
 
 def main() -> None:

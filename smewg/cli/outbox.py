@@ -8,18 +8,24 @@ import typer
 from rich.table import Table
 
 from smewg.cli.options import JsonOption
-from smewg.cli.output import console, emit_json
+from smewg.cli.output import console, emit_json, fail
 from smewg.core.settings import get_settings
 from smewg.core.store import read_session
 
+app = typer.Typer(help="The notification outbox: list it, or deliver what waits.")
 
+
+@app.callback(invoke_without_command=True)
 def outbox(
+    ctx: typer.Context,
     status: Annotated[str | None, typer.Option(help="Only pending, delivered or failed messages.")] = None,
     kind: Annotated[str | None, typer.Option(help="Only reminder, escalation, missed_deadline, failure, ...")] = None,
     year: Annotated[int | None, typer.Option(help="Only messages of this cycle.")] = None,
     json_output: JsonOption = False,
 ) -> None:
     """List the notification outbox (with no Slack token, messages wait here)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from smewg.work.outbox import list_notifications, notification_json
 
     with read_session(get_settings().resolved_database_url) as session:
@@ -41,3 +47,27 @@ def outbox(
             row["text"][:120] + (f"\n[red]{row['last_error']}[/]" if row["last_error"] else ""),
         )
     console.print(table)
+
+
+@app.command("send")
+def send(json_output: JsonOption = False) -> None:
+    """Deliver what waits in the outbox to Slack now (each message at most once)."""
+    from smewg.core.store import create_store_engine, require_store
+    from smewg.tasks.outbox import deliver
+
+    settings = get_settings()
+    require_store(settings.resolved_database_url)
+    engine = create_store_engine(settings.resolved_database_url)
+    try:
+        report = deliver(engine, settings)
+    finally:
+        engine.dispose()
+    if json_output:
+        emit_json(report)
+    else:
+        console.print(f"delivered {report['delivered']}, failed {report['failed']}, waiting {report['waiting']}")
+    if report["failed"]:
+        fail(
+            f"{report['failed']} message(s) could not be delivered ({'; '.join(report['problems'][:3])}); "
+            "they stay in the outbox for the next run (smewg outbox --status failed)"
+        )

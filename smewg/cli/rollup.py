@@ -88,5 +88,12 @@ def status(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption =
     for m in document["milestones"]:
         milestones.add_row(m["date"], m["name"], f"[{colour[m['state']]}]{m['state']}[/]")
     console.print(milestones)
+    steps = Table(title="Cycle steps (annual-cycle flow)")
+    for column in ("date", "step", "state", "run"):
+        steps.add_column(column, overflow="fold")
+    step_colour = {"done": "green", "failed": "red", "overdue": "red", "due": "yellow", "upcoming": "dim"}
+    for s in document["steps"]:
+        steps.add_row(s["date"], s["name"], f"[{step_colour[s['state']]}]{s['state']}[/]", s["run_url"] or "")
+    console.print(steps)
     if document["failed_runs"]:
         console.print(f"[red]{document['failed_runs']} failed flow runs alerted this cycle[/] (smewg outbox --kind failure)")

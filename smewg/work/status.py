@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from typing import Any
 
@@ -12,9 +13,17 @@ from smewg.core.cycle import CycleContext, open_cycle
 from smewg.core.settings import Settings
 from smewg.core.store import require_store, session_scope
 from smewg.core.store.models import CycleRow, ReviewVersionRow, RollupSnapshotRow
+from smewg.work.cycle_steps import step_states
 from smewg.work.cycles import first_usable_arrivals
 from smewg.work.outbox import failed_runs_alerted, messages_per_economy
 from smewg.work.rollup import used_submissions
+
+
+def run_url(flow_run_id: str) -> str | None:
+    """The run's page in the Prefect UI (``PREFECT_UI_URL``); read from the environment so that
+    this read-only command never imports Prefect."""
+    base = os.environ.get("PREFECT_UI_URL")
+    return f"{base.rstrip('/')}/runs/flow-run/{flow_run_id}" if base else None
 
 
 def cycle_status(settings: Settings, year: int, as_of: date) -> dict[str, Any]:
@@ -71,8 +80,10 @@ def _status(session: Session, context: CycleContext, as_of: date) -> dict[str, A
         milestones.append({"name": milestone.name, "date": milestone.date.isoformat(), "state": state})
     submitted = sum(e["submitted"] for e in economies)
     late_count = sum(e["late"] for e in economies)
+    steps = step_states(session, context, as_of, run_url)
     return {
         "year": year,
+        "steps": steps,
         "as_of": as_of.isoformat(),
         "economies": economies,
         "milestones": milestones,

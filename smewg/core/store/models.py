@@ -316,3 +316,25 @@ class ReviewVersionRow(Base):
     as_of: Mapped[date | None] = mapped_column(Date)
     details: Mapped[dict] = mapped_column(default=dict, server_default=text("'{}'"))
     """Provenance: snapshots per year, submission versions used, code version, file checksums."""
+
+
+# -- the cycle's own steps ---------------------------------------------------------------
+
+
+class CycleStepRow(Base):
+    """One step of a cycle's calendar (templates, a reminder day, the rollup, a review) as the
+    annual-cycle flow last ran it: done or failed, on which day, by which flow run."""
+
+    __tablename__ = "cycle_steps"
+    __table_args__ = (UniqueConstraint("plan_id", "year", "step", "due_on"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"))
+    year: Mapped[int]
+    step: Mapped[str] = mapped_column(String(60))
+    due_on: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16))
+    run_on: Mapped[date] = mapped_column(Date)
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(default=dict)
+    updated_at: Mapped[datetime]
