@@ -86,3 +86,16 @@ def test_every_deployment_deploys_to_a_real_server(prefect_api):
         assert deployed[name].concurrency_options.collision_strategy == "CANCEL_NEW", name
     scheduled = {name for name, d in deployed.items() if d.schedules}
     assert scheduled == {"annual-cycle-daily", "collect-submissions-hourly"}  # one daily flow replaces the others
+
+
+def test_smewg_serve_serves_exactly_the_deployments_of_prefect_yaml():
+    from smewg.flows.serve import served_deployments
+
+    model = PrefectYamlModel.model_validate(yaml.safe_load((REPO / "prefect.yaml").read_text()))
+    served = {d.name: d for d in served_deployments()}
+    assert set(served) == {d.name for d in model.deployments}
+    for spec in model.deployments:
+        crons = [(s.schedule.cron, s.schedule.timezone) for s in served[spec.name].schedules]
+        assert crons == [(s.cron, s.timezone) for s in spec.schedules or []], spec.name
+    assert served["annual-cycle-daily"].concurrency_limit == 1
+    assert served["annual-cycle-daily"].concurrency_options.collision_strategy == "CANCEL_NEW"

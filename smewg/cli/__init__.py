@@ -19,6 +19,7 @@ from smewg.cli.output import print_error
 from smewg.cli.remind import remind
 from smewg.cli.review import review
 from smewg.cli.rollup import export, rollup, status
+from smewg.cli.serve import serve
 from smewg.cli.store import init
 from smewg.core.config_files import ConfigFileError
 from smewg.core.store.db import StoreMissing
@@ -46,6 +47,7 @@ app.add_typer(economies.app, name="economies")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(cycle.app, name="cycle")
 app.command("watch")(watch)
+app.command("serve")(serve)
 
 
 def main() -> None:
