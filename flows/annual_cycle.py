@@ -20,7 +20,7 @@ from smewg.flows.cycle_run import cycle_context, resolve_cycle
 from smewg.flows.hooks import FAILURE_HOOKS
 from smewg.flows.review import assemble_review
 from smewg.tasks.collect import collect_economy_task, ensure_cycle_task
-from smewg.tasks.cycle import plan_day_task, record_steps_task
+from smewg.tasks.cycle import plan_day_task, record_steps_task, reviews_due_task
 from smewg.tasks.deadlines import queue_deadline_alerts_task
 from smewg.tasks.outbox import deliver_outbox_task
 from smewg.tasks.reminders import queue_reminders_task
@@ -68,26 +68,30 @@ def annual_cycle(as_of: date | None = None, year: int | None = None) -> dict[str
             attempt("deadlines", lambda **kw: queue_deadline_alerts_task(context, as_of, **kw))
         if plan.rollup:
             snapshot = attempt("rollup", lambda **kw: rollup_task(context, as_of, **kw))
-            if snapshot and snapshot["created"]:
+            if snapshot:  # written again even when unchanged: a failed export is redone on the next rollup day
                 attempt("exports", lambda **kw: export_snapshot_task(context, snapshot["snapshot_id"], **kw))
-        kinds = {"templates": "templates", "reminders": "reminders", "escalations": "deadlines", "rollup": "rollup"}
-        covered = [s for s in plan.covers if s.kind in kinds and kinds[s.kind] not in failed]
-        record_steps_task(context, covered, "done", as_of, run_id)
-        record_steps_task(
-            context, [s for s in plan.covers if s.kind in kinds and kinds[s.kind] in failed], "failed", as_of, run_id
-        )
+        ran = {
+            "templates": plan.templates and "templates" not in failed,
+            "reminders": plan.chase and "reminders" not in failed,
+            "escalations": plan.chase and "deadlines" not in failed,
+            "rollup": plan.rollup and not {"rollup", "exports"} & set(failed),
+        }
+        tried = {"templates": plan.templates, "reminders": plan.chase, "escalations": plan.chase, "rollup": plan.rollup}
+        record_steps_task(context, [s for s in plan.covers if ran.get(s.kind)], "done", as_of, run_id)
+        record_steps_task(context, [s for s in plan.covers if tried.get(s.kind) and not ran.get(s.kind)], "failed", as_of, run_id)
         deliver_outbox_task(context)
-    for kind, rerun in plan.reviews.items():
+        reviews = reviews_due_task(context, as_of, plan.rollup and "rollup" not in failed) if plan.review_day else {}
+    for kind, rerun in reviews.items():
         state = assemble_review(kind=kind, as_of=as_of, rerun=rerun, return_state=True)
         if state.is_completed():
             done[f"review-{kind}"] = {k: v for k, v in state.result().items() if k in ("version", "created", "html", "pdf")}
         else:
             failed.append(f"review-{kind}")
-    reviews = [s for s in plan.covers if s.kind.startswith("review-")]
-    if reviews:  # a review built earlier (by hand) counts as its step done
+    review_steps = [s for s in plan.covers if s.kind.startswith("review-")]
+    if review_steps:  # a review built earlier (by hand) counts as its step done
         with cycle_context(year) as context:
-            record_steps_task(context, [s for s in reviews if s.kind not in failed], "done", as_of, run_id)
-            record_steps_task(context, [s for s in reviews if s.kind in failed], "failed", as_of, run_id)
+            record_steps_task(context, [s for s in review_steps if s.kind not in failed], "done", as_of, run_id)
+            record_steps_task(context, [s for s in review_steps if s.kind in failed], "failed", as_of, run_id)
     summary = {"year": year, "as_of": as_of.isoformat(), "plan": plan.as_dict(), "done": sorted(done), "failed": failed}
     create_markdown_artifact(
         key=f"annual-cycle-{year}",

@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from smewg.core.clock import now_utc
 from smewg.core.cycle import CycleContext
 from smewg.core.store import session_scope
-from smewg.work.cycle_steps import CalendarStep, DayPlan, plan_day, record_steps
+from smewg.work.cycle_steps import CalendarStep, DayPlan, plan_day, record_steps, reviews_due
 
 
 @task(name="plan-cycle-day", cache_policy=NO_CACHE)
@@ -31,3 +31,10 @@ def record_steps_task(
 ) -> None:
     with session_scope(context.engine) as session:
         record_steps(session, context, steps, state=state, as_of=as_of, flow_run_id=flow_run_id, now=now_utc(), detail=detail)
+
+
+@task(name="reviews-due", cache_policy=NO_CACHE)
+def reviews_due_task(context: CycleContext, as_of: date, rolled_up: bool) -> dict[str, bool]:
+    """Asked after the day's rollup, so that a snapshot made today is seen today."""
+    with session_scope(context.engine) as session:
+        return reviews_due(session, context, as_of, rolled_up=rolled_up)

@@ -61,8 +61,8 @@ class DayPlan:
     chase: bool = False
     """Reminders and the deadline watch."""
     rollup: bool = False
-    reviews: dict[str, bool] = field(default_factory=dict)
-    """Review kind -> rerun (True when a covered cycle has a newer snapshot than the last build)."""
+    review_day: bool = False
+    """A review's milestone has come (whether it must be built is asked after the rollup: :func:`reviews_due`)."""
     covers: list[CalendarStep] = field(default_factory=list)
     """Calendar steps whose date has come and that no run has done yet: recorded after this run."""
 
@@ -73,13 +73,13 @@ class DayPlan:
             "collect": self.collect,
             "chase": self.chase,
             "rollup": self.rollup,
-            "reviews": self.reviews,
+            "review_day": self.review_day,
             "covers": [s.name for s in self.covers],
         }
 
     @property
     def idle(self) -> bool:
-        return not (self.templates or self.collect or self.chase or self.rollup or self.reviews)
+        return not (self.templates or self.collect or self.chase or self.rollup or self.review_day)
 
 
 def _done(session: Session, context: CycleContext) -> dict[tuple[str, date], CycleStepRow]:
@@ -114,7 +114,15 @@ def plan_day(session: Session, context: CycleContext, as_of: date) -> DayPlan:
     )
     weekly = as_of >= calendar.rollup and as_of.weekday() == calendar.rollup.weekday() and as_of.year == context.year
     plan.rollup = any(s.kind == "rollup" for s in plan.covers) or weekly
-    for review in calendar.reviews:
+    plan.review_day = any(r.date <= as_of for r in calendar.reviews)
+    return plan
+
+
+def reviews_due(session: Session, context: CycleContext, as_of: date, *, rolled_up: bool) -> dict[str, bool]:
+    """Review kind -> rerun, asked after the day's rollup: a review whose date has come and was
+    never built; or, on a rollup day, one whose cycles have a snapshot it did not read."""
+    due: dict[str, bool] = {}
+    for review in context.calendar.reviews:
         if review.date > as_of:
             continue
         built = session.scalar(
@@ -124,10 +132,10 @@ def plan_day(session: Session, context: CycleContext, as_of: date) -> DayPlan:
             .limit(1)
         )
         if built is None:
-            plan.reviews[review.kind] = False
-        elif plan.rollup and _newer_snapshots(session, context, review.kind, built, as_of):
-            plan.reviews[review.kind] = True
-    return plan
+            due[review.kind] = False
+        elif rolled_up and _newer_snapshots(session, context, review.kind, built, as_of):
+            due[review.kind] = True
+    return due
 
 
 def _newer_snapshots(session: Session, context: CycleContext, kind: str, built: ReviewVersionRow, as_of: date) -> bool:

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import re
+import uuid
 from pathlib import Path
 
 CHART_VERSION = 1
@@ -26,9 +27,10 @@ def trend_svg(years: list[int], values: list[float | None], label: str, *, cache
     svg = _draw(years, values, label, key)
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cached.with_suffix(".tmp")
+        # A name of its own, then an atomic rename: builds side by side never see half a file.
+        temporary = cached.with_name(f".{key}.{uuid.uuid4().hex}.tmp")
         temporary.write_text(svg, encoding="utf-8")
-        temporary.replace(cached)  # whole files only, even with builds running side by side
+        temporary.replace(cached)
     return svg
 
 

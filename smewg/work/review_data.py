@@ -105,7 +105,7 @@ def load_review_data(session: Session, kind: str, snapshots: dict[int, int], *, 
 
     ``annex=False``: the figures only (enough to compare with another version).
     """
-    frames, cycles = [], {}
+    frames, cycles, cycle_ids = [], {}, {}
     for year, snapshot_id in sorted(snapshots.items()):
         row = session.get(RollupSnapshotRow, snapshot_id)
         assert row is not None, f"snapshot {snapshot_id} is not in the store"
@@ -115,6 +115,7 @@ def load_review_data(session: Session, kind: str, snapshots: dict[int, int], *, 
         frames.append(figures.assign(area=area, snapshot_id=snapshot_id))
         details = row.details or {}
         versions = {str(y): dict(v) for y, v in (details.get("submissions") or {}).items()}
+        cycle_ids[year] = row.cycle_id
         cycles[year] = CycleSnapshot(
             year,
             snapshot_id,
@@ -126,25 +127,27 @@ def load_review_data(session: Session, kind: str, snapshots: dict[int, int], *, 
         )
     columns = ["indicator", "breakdown", "year", "statistic", "area", "value", "unit", "economies", "snapshot_id"]
     figures = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
-    quality, notes = _quality_and_notes(session, cycles) if annex else ([], [])
+    quality, notes = _quality_and_notes(session, cycles, cycle_ids) if annex else ([], [])
     return ReviewData(kind, sorted(snapshots), cycles, figures, quality, notes)
 
 
-def _used_versions(session: Session, cycles: dict[int, CycleSnapshot]) -> dict[int, list[SubmissionRow]]:
+def _used_versions(
+    session: Session, cycles: dict[int, CycleSnapshot], cycle_ids: dict[int, int]
+) -> dict[int, list[SubmissionRow]]:
     used: dict[int, list[SubmissionRow]] = {}
     for year, cycle in cycles.items():
         versions = cycle.versions.get(str(year), {})
-        rows = session.scalars(
-            select(SubmissionRow).join(CycleRow, SubmissionRow.cycle_id == CycleRow.id).where(CycleRow.year == year)
-        )
+        rows = session.scalars(select(SubmissionRow).where(SubmissionRow.cycle_id == cycle_ids[year]))
         used[year] = [r for r in rows if versions.get(r.economy_code) == r.version]
         cycle.files = {r.economy_code: r.file_name for r in used[year]}
     return used
 
 
-def _quality_and_notes(session: Session, cycles: dict[int, CycleSnapshot]) -> tuple[list[dict], list[dict]]:
+def _quality_and_notes(
+    session: Session, cycles: dict[int, CycleSnapshot], cycle_ids: dict[int, int]
+) -> tuple[list[dict], list[dict]]:
     quality, notes = [], []
-    for year, submissions in _used_versions(session, cycles).items():
+    for year, submissions in _used_versions(session, cycles, cycle_ids).items():
         for submission in submissions:
             problems: dict[int, list[str]] = {}
             for result in session.scalars(select(ValidationResultRow).where(ValidationResultRow.submission_id == submission.id)):
@@ -216,28 +219,33 @@ def _same(a: float | None, b: float | None) -> bool:
 
 def changed_figures(old: ReviewData, new: ReviewData) -> list[dict[str, Any]]:
     """Every figure of ``new`` that differs from ``old`` (or exists in one only), with the
-    economies whose corrected submissions moved it."""
+    economies whose corrected submissions moved it: for a year's own figures, those whose
+    version of that year changed; for a change on the previous or baseline year, those whose
+    version of either year changed; only economies the figure is computed from. An empty
+    list means no correction moved it (an FX table or plan edit did)."""
 
-    def rows(data: ReviewData) -> dict[tuple, tuple[float | None, list[str]]]:
+    def rows(data: ReviewData) -> dict[tuple, tuple[float | None, list[str], str | None]]:
         return {
-            key: (None if pd.isna(v) else float(v), list(e))
-            for key, v, e in zip(_keys(data.figures), data.figures["value"], data.figures["economies"])
+            key: (None if pd.isna(v) else float(v), list(e), u)
+            for key, v, e, u in zip(_keys(data.figures), data.figures["value"], data.figures["economies"], data.figures["unit"])
         }
 
     before, after = rows(old), rows(new)
-    moved_by_year = {year: _moved_economies(old.snapshots.get(year), new.snapshots.get(year)) for year in new.years}
+    baseline = min(new.years) if new.years else 0
     changes = []
     for key in sorted(set(before) | set(after), key=lambda k: (k[2], k[0], k[1], k[3], k[4])):
-        old_value, old_economies = before.get(key, (None, []))
-        new_value, new_economies = after.get(key, (None, []))
-        if key in before and key in after and _same(old_value, new_value):
-            continue
+        old_value, old_economies, old_unit = before.get(key, (None, [], None))
+        new_value, new_economies, new_unit = after.get(key, (None, [], None))
+        if _same(old_value, new_value):
+            continue  # equal, or missing on both sides ("–" before and after is no change)
         indicator, breakdown, year, statistic, area = key
-        moved = moved_by_year.get(year, set())
-        if statistic == "VALUE":
-            economies = [area]
-        else:
-            economies = sorted(moved & (set(old_economies) | set(new_economies))) or sorted(moved)
+        years = (
+            {int(year)}
+            | ({int(year) - 1} if statistic == "CHANGE_PREV" else set())
+            | ({baseline} if statistic == "CHANGE_BASELINE" else set())
+        )
+        moved = _moved_economies(old.snapshots.get(year), new.snapshots.get(year), years)
+        economies = [area] if statistic == "VALUE" else sorted(moved & (set(old_economies) | set(new_economies)))
         changes.append(
             {
                 "indicator": indicator,
@@ -247,18 +255,19 @@ def changed_figures(old: ReviewData, new: ReviewData) -> list[dict[str, Any]]:
                 "area": area,
                 "old": old_value,
                 "new": new_value,
+                "unit": new_unit or old_unit,
                 "economies": economies,
             }
         )
     return changes
 
 
-def _moved_economies(old: CycleSnapshot | None, new: CycleSnapshot | None) -> set[str]:
-    """Economies whose submission version differs between two snapshots, in any year they read."""
+def _moved_economies(old: CycleSnapshot | None, new: CycleSnapshot | None, years: set[int]) -> set[str]:
+    """Economies whose submission version of one of ``years`` differs between two snapshots."""
     if old is None or new is None:
         return set()
     moved = set()
-    for year in set(old.versions) | set(new.versions):
+    for year in {str(y) for y in years}:
         a, b = old.versions.get(year, {}), new.versions.get(year, {})
         moved |= {code for code in set(a) | set(b) if a.get(code) != b.get(code)}
     return moved

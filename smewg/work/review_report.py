@@ -105,7 +105,10 @@ def _indicator_block(
         statistics = [*ROW_STATISTICS[kind], "N_NO_DATA", "CHANGE_PREV", "CHANGE_BASELINE"]
         for statistic in statistics:
             keys = [(indicator.id, breakdown, y, statistic, "APEC") for y in years]
-            if all(lookup.get(k) in (None, 0) for k in keys) and statistic != "N_REPORTING":
+            shown_when_zero = statistic in ("SUM", "MEAN", "MEDIAN", "CHANGE_PREV", "CHANGE_BASELINE")
+            if statistic != "N_REPORTING" and all(
+                lookup.get(k) is None or (lookup.get(k) == 0 and not shown_when_zero) for k in keys
+            ):
                 continue
             label = STATISTIC_LABEL[statistic] + (" (USD)" if statistic == "SUM" and kind == "amount" else "")
             rows.append(
@@ -253,8 +256,8 @@ def report_model(
     shown_changes = [
         {
             **c,
-            "old_text": figure_text(c["old"], c["statistic"], _kind(plan, c["indicator"])),
-            "new_text": figure_text(c["new"], c["statistic"], _kind(plan, c["indicator"])),
+            "old_text": figure_text(c["old"], c["statistic"], _kind(plan, c["indicator"]), c.get("unit")),
+            "new_text": figure_text(c["new"], c["statistic"], _kind(plan, c["indicator"]), c.get("unit")),
             "economy_names": [names.get(code, code) for code in c["economies"]],
         }
         for c in changes

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -55,7 +57,7 @@ class ReviewResult:
             "xlsx": self.xlsx,
             "snapshot": self.snapshot,
             "changed": [
-                {k: c[k] for k in ("indicator", "breakdown", "year", "statistic", "area", "old", "new", "economies")}
+                {k: c.get(k) for k in ("indicator", "breakdown", "year", "statistic", "area", "old", "new", "unit", "economies")}
                 for c in self.changed
             ],
         }
@@ -130,12 +132,14 @@ def build_review(context: CycleContext, kind: str, as_of: date, snapshots: dict[
         chart_dir=chart_cache,
     )
     stem = f"smewg-{kind}-review-v{version}"
-    html = render_html(model)
-    folder.mkdir(parents=True, exist_ok=True)
-    html_path = folder / f"{stem}.html"
-    html_path.write_text(html, encoding="utf-8")
-    pdf_path = write_pdf(model, folder / f"{stem}.pdf")
-    xlsx_path = write_xlsx(data, plan, folder / f"{stem}.xlsx", model)
+    # Written aside and moved into v<N>/ only once the version is recorded: a build beside
+    # this one (same version number, other inputs) never overwrites a recorded version's files.
+    building = folder.parent / f".building-{uuid.uuid4().hex}"
+    building.mkdir(parents=True)
+    (building / f"{stem}.html").write_text(render_html(model), encoding="utf-8")
+    write_pdf(model, building / f"{stem}.pdf")
+    write_xlsx(data, plan, building / f"{stem}.xlsx", model)
+    html_path, pdf_path, xlsx_path = (folder / f"{stem}.{suffix}" for suffix in ("html", "pdf", "xlsx"))
     versions = {str(y): c.versions.get(str(y), {}) for y, c in data.snapshots.items()}
     files = {str(y): c.files for y, c in data.snapshots.items()}
     details = {
@@ -183,8 +187,13 @@ def build_review(context: CycleContext, kind: str, as_of: date, snapshots: dict[
             session.add(row)
             session.flush()
             enqueue(session, message.on(as_of), now=now)
-            return _result(row, created=True)
+            result = _result(row, created=True)
+        if folder.exists():  # left by a build that crashed before recording this version
+            shutil.rmtree(folder)
+        building.replace(folder)
+        return result
     except IntegrityError:  # a build on the same inputs, or of the same version, finished first
+        shutil.rmtree(building, ignore_errors=True)
         with session_scope(context.engine) as session:
             winner = session.scalar(
                 select(ReviewVersionRow).where(

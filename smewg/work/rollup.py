@@ -32,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smewg.core.catalogue import Plan
@@ -376,8 +377,17 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
                 "submissions": {str(y): {c: s.version for c, s in used_by_year[y].items()} for y in years},
             },
         )
-        session.add(snapshot)
-        session.flush()
+        try:
+            with session.begin_nested():  # a rollup beside this one may record the same inputs first
+                session.add(snapshot)
+                session.flush()
+        except IntegrityError:
+            existing = session.scalar(
+                select(RollupSnapshotRow).where(RollupSnapshotRow.cycle_id == cycle.id, RollupSnapshotRow.inputs_key == key)
+            )
+            assert existing is not None
+            count = session.scalar(select(func.count()).where(RollupFigureRow.snapshot_id == existing.id))
+            return SnapshotResult(existing.id, False, list(existing.submission_ids), int(count or 0))
         session.add_all(RollupFigureRow(snapshot_id=snapshot.id, **figure) for figure in figures)
         return SnapshotResult(snapshot.id, True, snapshot.submission_ids, len(figures))
 
