@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from smewg.cli import cycle, economies, plan, schedule
+from smewg.cli import automations, cycle, economies, plan, schedule
 from smewg.cli.collection import collect, simulate, submissions, templates
 from smewg.cli.cycle import watch
 from smewg.cli.demo import demo
@@ -46,6 +46,7 @@ app.add_typer(schedule.app, name="schedule")
 app.add_typer(economies.app, name="economies")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(cycle.app, name="cycle")
+app.add_typer(automations.app, name="automations")
 app.command("watch")(watch)
 app.command("serve")(serve)
 
