@@ -25,7 +25,7 @@ from prefect.events.schemas.automations import AutomationCore, EventTrigger, Pos
 from smewg.core.clock import now_utc
 from smewg.core.settings import get_settings
 from smewg.core.store import create_store_engine, session_scope
-from smewg.flows.hooks import cycle_year_of, run_link
+from smewg.flows.hooks import FAILURE_HOOKS, cycle_year_of, run_link
 from smewg.tasks.outbox import deliver
 from smewg.work import messages
 from smewg.work.outbox import enqueue
@@ -34,9 +34,25 @@ ALERT_DEPLOYMENT = "alert-run/alert-run"
 STATE_EVENTS = {"Failed": "failed", "Crashed": "crashed", "TimedOut": "timed out", "Late": "late"}
 
 
-@flow(name="alert-run", description="Alert the Secretariat about a flow run that failed, crashed, timed out or is late.")
+@flow(
+    name="alert-run",
+    description="Alert the Secretariat about a flow run that failed, crashed, timed out or is late.",
+    **FAILURE_HOOKS,
+)
 def alert_run(flow_run_id: str) -> dict[str, Any]:
-    """Queue (once per run) and deliver the alert for ``flow_run_id``: the message a hook would write."""
+    """Queue (once per run) and deliver the alert for ``flow_run_id``: the message a hook would write.
+
+    It never ends Failed (a fault is logged and returned): a failing alert run would start
+    the Failed automation, which starts another alert run.
+    """
+    try:
+        return _alert(flow_run_id)
+    except Exception as error:  # see the docstring: no alert loop
+        get_run_logger().exception("could not alert about flow run %s", flow_run_id)
+        return {"flow_run_id": flow_run_id, "error": f"{error.__class__.__name__}: {error}"}
+
+
+def _alert(flow_run_id: str) -> dict[str, Any]:
     run_id = UUID(flow_run_id.removeprefix("prefect.flow-run."))
     with get_client(sync_client=True) as client:
         flow_run = client.read_flow_run(run_id)

@@ -22,6 +22,7 @@ from smewg.core.store.models import NotificationRow
 from smewg.flows.deadlines import watch_deadlines
 from smewg.flows.hooks import alert_secretariat
 from smewg.flows.reminders import send_reminders
+from tests.apec import APEC_ORDER
 from tests.collection_helpers import store_with_calendar
 from tests.slack_server import FakeSlack, SlackServer
 from tests.test_reminders import CALENDAR
@@ -32,32 +33,7 @@ pytestmark = pytest.mark.prefect
 
 @pytest.fixture
 def slack(smewg_home, monkeypatch):
-    codes = [
-        e.lower()
-        for e in (
-            "AUS",
-            "BRN",
-            "CAN",
-            "CHL",
-            "CHN",
-            "HKG",
-            "IDN",
-            "JPN",
-            "KOR",
-            "MYS",
-            "MEX",
-            "NZL",
-            "PNG",
-            "PER",
-            "PHL",
-            "RUS",
-            "SGP",
-            "TWN",
-            "THA",
-            "USA",
-            "VNM",
-        )
-    ]
+    codes = [code.lower() for code in APEC_ORDER]
     channels = {f"#smewg-fp-{code}": f"C{n:04d}" for n, code in enumerate(codes)}
     channels["#smewg-secretariat"] = "CSECRETARIAT"
     fake = FakeSlack(token=TOKEN, channels=channels)

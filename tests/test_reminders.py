@@ -19,31 +19,10 @@ from smewg.core.store.models import NotificationRow, ReviewVersionRow, RollupSna
 from smewg.work.cycles import get_or_create_cycle
 from smewg.work.deadlines import queue_deadline_alerts
 from smewg.work.reminders import queue_reminders
+from tests.apec import APEC_ORDER
 from tests.collection_helpers import store_with_calendar
 
-ALL = [
-    "AUS",
-    "BRN",
-    "CAN",
-    "CHL",
-    "CHN",
-    "HKG",
-    "IDN",
-    "JPN",
-    "KOR",
-    "MYS",
-    "MEX",
-    "NZL",
-    "PNG",
-    "PER",
-    "PHL",
-    "RUS",
-    "SGP",
-    "TWN",
-    "THA",
-    "USA",
-    "VNM",
-]
+ALL = APEC_ORDER
 CALENDAR = {
     "year": 2022,
     "plan": "smewg-2021-2024",
