@@ -9,10 +9,12 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
 from smewg.flows.cycle_run import cycle_context, resolve_cycle
+from smewg.flows.events import cycle_corrected
 from smewg.flows.hooks import FAILURE_HOOKS
 from smewg.tasks.collect import collect_economy_task, ensure_cycle_task
 from smewg.tasks.outbox import deliver_outbox_task
 from smewg.work.collect import inbox_for
+from smewg.work.cycle_steps import corrections_after_rollup
 from smewg.work.untrusted import markdown_cell
 
 
@@ -51,6 +53,9 @@ def collect_submissions(year: int | None = None, as_of: date | None = None) -> d
         futures = [collect_economy_task.submit(context, files[economy]) for economy in sorted(files)]
         outcomes = [outcome for future in futures for outcome in future.result()]
         delivery = deliver_outbox_task(context)
+        corrected = corrections_after_rollup(context, outcomes, as_of)
+    if corrected:  # one event per run, however many corrections: the rollup-kpis trigger reruns the rollup
+        cycle_corrected(context.plan_id, year, corrected, as_of)
     create_markdown_artifact(
         key=f"collection-{year}",
         markdown=_summary(year, as_of, outcomes, warnings),

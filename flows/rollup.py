@@ -8,7 +8,9 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from smewg.flows.cycle_run import cycle_context, resolve_cycle
+from smewg.flows.events import review_stale
 from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.tasks.cycle import reviews_reading_task
 from smewg.tasks.rollup import export_snapshot_task, rollup_task
 
 
@@ -34,6 +36,9 @@ def rollup_kpis(year: int | None = None, as_of: date | None = None) -> dict:
     with cycle_context(year) as context:
         snapshot = rollup_task(context, as_of)
         exported = export_snapshot_task(context, snapshot["snapshot_id"])
+        stale = reviews_reading_task(context) if snapshot["created"] else []
+    for kind in stale:
+        review_stale(context.plan_id, kind, year, as_of)
     create_table_artifact(
         key=f"kpi-rollup-{year}",
         table=exported["table"],

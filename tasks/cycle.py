@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from smewg.core.clock import now_utc
 from smewg.core.cycle import CycleContext
 from smewg.core.store import session_scope
-from smewg.work.cycle_steps import CalendarStep, DayPlan, plan_day, record_steps, reviews_due
+from smewg.work.cycle_steps import CalendarStep, DayPlan, plan_day, record_steps, reviews_due, reviews_reading
 
 
 @task(name="plan-cycle-day", cache_policy=NO_CACHE)
@@ -38,3 +38,10 @@ def reviews_due_task(context: CycleContext, as_of: date, rolled_up: bool) -> dic
     """Asked after the day's rollup, so that a snapshot made today is seen today."""
     with session_scope(context.engine) as session:
         return reviews_due(session, context, as_of, rolled_up=rolled_up)
+
+
+@task(name="reviews-reading-cycle", cache_policy=NO_CACHE)
+def reviews_reading_task(context: CycleContext) -> list[str]:
+    """Kinds of the built reviews that read this cycle (stale when its rollup changes)."""
+    with session_scope(context.engine) as session:
+        return reviews_reading(session, context)

@@ -86,6 +86,10 @@ def test_every_deployment_deploys_to_a_real_server(prefect_api):
         assert deployed[name].concurrency_options.collision_strategy == "CANCEL_NEW", name
     scheduled = {name for name, d in deployed.items() if d.schedules}
     assert scheduled == {"annual-cycle-daily", "collect-submissions-hourly"}  # one daily flow replaces the others
+    for name, event in (("rollup-kpis", "smewg.cycle.corrected"), ("assemble-review", "smewg.review.stale")):
+        with get_client(sync_client=True) as client:
+            automations = client.read_resource_related_automations(f"prefect.deployment.{deployed[name].id}")
+        assert [sorted(a.trigger.expect) for a in automations] == [[event]], name  # reruns on corrected data
 
 
 def test_smewg_serve_serves_exactly_the_deployments_of_prefect_yaml():

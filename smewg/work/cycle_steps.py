@@ -214,3 +214,22 @@ def step_states(session: Session, context: CycleContext, as_of: date, run_link) 
             }
         )
     return states
+
+
+def corrections_after_rollup(context: CycleContext, outcomes: list[dict[str, Any]], as_of: date) -> list[str]:
+    """Economies whose newly accepted version supersedes an earlier one after the rollup date:
+    the rollup (and the reviews that read it) must be rerun."""
+    if as_of <= context.calendar.rollup:
+        return []
+    return sorted({o["economy"] for o in outcomes if o["status"] == "accepted" and o["version"] > 1})
+
+
+def reviews_reading(session: Session, context: CycleContext) -> list[str]:
+    """Kinds of the reviews already built that cover this cycle (rebuilt when its rollup changes)."""
+    kinds: list[str] = []
+    for review in context.catalogue.plan.reviews:
+        if context.year in covered_years(context.catalogue.plan, review.kind) and session.scalar(
+            select(ReviewVersionRow.id).where(ReviewVersionRow.plan_id == context.plan_id, ReviewVersionRow.kind == review.kind)
+        ):
+            kinds.append(review.kind)
+    return kinds
