@@ -86,33 +86,7 @@ def test_reviews_midterm_2022_by_the_chair_and_final_2024_to_ministers(plan):
 
 def test_plan_covers_all_21_economies_in_apec_order():
     catalogue = load_catalogue(DEFAULT_PLAN_FILE, ECONOMIES_FILE)
-    assert (
-        [e.code for e in catalogue.participating()]
-        == APEC_ORDER
-        == [
-            "AUS",
-            "BRN",
-            "CAN",
-            "CHL",
-            "CHN",
-            "HKG",
-            "IDN",
-            "JPN",
-            "KOR",
-            "MYS",
-            "MEX",
-            "NZL",
-            "PNG",
-            "PER",
-            "PHL",
-            "RUS",
-            "SGP",
-            "TWN",
-            "THA",
-            "USA",
-            "VNM",
-        ]
-    )
+    assert [e.code for e in catalogue.participating()] == APEC_ORDER
 
 
 def test_a_second_plan_loads_without_code_changes():
