@@ -96,3 +96,28 @@ def test_read_only_commands_import_no_prefect_or_gx_and_create_nothing(command, 
         assert "smewg init" in report["output"]
     else:
         assert report["exit"] == 0
+
+
+FLOW_COMMANDS = [
+    ["collect", "--year", "2022"],
+    ["rollup", "--year", "2022"],
+    ["remind", "--year", "2022"],
+    ["watch", "--year", "2022"],
+    ["review", "midterm"],
+    ["cycle", "run"],
+]
+
+
+@pytest.mark.parametrize("command", FLOW_COMMANDS, ids=lambda c: " ".join(c[:2]))
+def test_commands_that_start_flows_refuse_a_missing_store_before_starting_prefect(command, tmp_path):
+    import json
+
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMEWG_")} | {"SMEWG_HOME": str(home)}
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, *command], capture_output=True, text=True, cwd=tmp_path, env=env, check=True
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["exit"] == 3 and "smewg init" in report["output"]
+    assert report["loaded"] == [], "no Prefect server started for a command that cannot run"
+    assert list(tmp_path.iterdir()) == [], "an empty store file was left behind"

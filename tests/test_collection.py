@@ -344,3 +344,21 @@ def test_arrival_days_are_singapore_days_around_midnight(store):
         analytics = session.get(RollupSnapshotRow, snapshot.snapshot_id).details["analytics"]["per_economy"]
     on_time = {e["economy"]: e["on_time"] for e in analytics if e["submitted"]}
     assert on_time == {"KOR": True, "PER": False}
+
+
+def test_validation_never_reaches_gx_suite_parameter_parser(store, monkeypatch):
+    """GX's suite-parameter parser is one pyparsing grammar per process and not thread-safe
+    (parallel collection failed at random with ``push_first() missing ... 'toks'``): the
+    suite's parameters are resolved before GX sees them, so the parser is never used."""
+    import great_expectations.core.suite_parameters as gx_parameters
+    import great_expectations.core.validation_definition as gx_validation
+
+    def shared_parser_used(*args, **kwargs):
+        raise AssertionError("GX's shared suite-parameter parser was used")
+
+    monkeypatch.setattr(gx_parameters, "parse_suite_parameter", shared_parser_used)
+    monkeypatch.setattr(gx_validation, "parse_suite_parameter", shared_parser_used)
+    path = h.write_csv(h.inbox("KOR") / "kor.csv", h.valid_rows("KOR"))
+    outcome = collect_all(h.context(), AS_OF)[0]
+    assert (outcome.status, outcome.rows_quarantined) == ("accepted", 0), outcome.problems
+    assert path.exists()

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of
+from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of, require_initialised_store
 from smewg.cli.output import console, emit_json, err_console
 from smewg.core.settings import get_settings
 
@@ -63,6 +63,7 @@ def simulate(year: YearOption, json_output: JsonOption = False) -> None:
 
 def collect(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
     """Collect, check and store new submissions (a tracked Prefect run)."""
+    require_initialised_store()
     from smewg.flows.collect import collect_submissions
 
     result = collect_submissions(year=year, as_of=parse_as_of(as_of))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of
+from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of, require_initialised_store
 from smewg.cli.output import console, emit_json, fail
 
 app = typer.Typer(help="The yearly cycle as one daily flow.", no_args_is_help=True)
@@ -14,6 +14,7 @@ app = typer.Typer(help="The yearly cycle as one daily flow.", no_args_is_help=Tr
 @app.command("run")
 def cycle_run(as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
     """Run whatever the cycle's calendar has due on the day (the annual-cycle flow, tracked)."""
+    require_initialised_store()
     from smewg.flows.annual_cycle import annual_cycle
 
     day = parse_as_of(as_of)
@@ -37,6 +38,7 @@ def cycle_run(as_of: AsOfOption = None, json_output: JsonOption = False) -> None
 
 def watch(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
     """The deadline watch: escalations to late economies and missed-deadline alerts (a tracked run)."""
+    require_initialised_store()
     from smewg.flows.deadlines import watch_deadlines
 
     result = watch_deadlines(year=year, as_of=parse_as_of(as_of))

@@ -24,3 +24,12 @@ def parse_as_of(value: str | None) -> date:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint="--as-of") from None
+
+
+def require_initialised_store() -> None:
+    """Before a command starts a flow (and Prefect): a missing store is one line and exit 3,
+    not a flow run that fails and leaves an empty database file behind."""
+    from smewg.core.settings import get_settings
+    from smewg.core.store import require_store
+
+    require_store(get_settings().resolved_database_url)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of
+from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of, require_initialised_store
 from smewg.cli.output import console, emit_json
 from smewg.core.settings import get_settings
 
@@ -30,6 +30,7 @@ def remind(
             queued = queue_reminders(context, day, now=now_utc(), dry_run=True)
         result = {"year": year, "as_of": day.isoformat(), "dry_run": True, "queued": queued}
     else:
+        require_initialised_store()
         from smewg.flows.reminders import send_reminders
 
         result = send_reminders(year=year, as_of=day)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from smewg.cli.options import AsOfOption, JsonOption, parse_as_of
+from smewg.cli.options import AsOfOption, JsonOption, parse_as_of, require_initialised_store
 from smewg.cli.output import console, emit_json
 from smewg.work.untrusted import terminal_safe
 
@@ -25,6 +25,7 @@ def review(
     json_output: JsonOption = False,
 ) -> None:
     """Build the review as a new version when its data changed (HTML, PDF, XLSX, what changed)."""
+    require_initialised_store()
     from smewg.flows.review import assemble_review
 
     result = assemble_review(kind=kind.value, as_of=parse_as_of(as_of), rerun=rerun)

@@ -8,13 +8,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of
+from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of, require_initialised_store
 from smewg.cli.output import console, emit_json, fail
 from smewg.core.settings import get_settings
 
 
 def rollup(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
     """Roll the cycle's KPIs up into a snapshot and export it (a tracked Prefect run)."""
+    require_initialised_store()
     from smewg.flows.rollup import rollup_kpis
 
     result = rollup_kpis(year=year, as_of=parse_as_of(as_of))

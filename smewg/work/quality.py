@@ -45,13 +45,33 @@ def _suite_json(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def load_suite(path: Path = SUITE_FILE):
-    """The suite from its file; refuses a file whose expectations GX silently dropped."""
+def resolve_parameters(value: Any, parameters: dict[str, Any]) -> Any:
+    """The suite's ``{"$PARAMETER": name}`` references replaced by their values.
+
+    Done here, not by GX: GX evaluates them with one pyparsing grammar shared by the whole
+    process, which is not thread-safe; collection validates economies in parallel threads
+    and hit ``SuiteParameterParser.push_first() missing ... 'toks'`` at random (and the
+    process stayed broken). Concrete kwargs never reach that parser.
+    """
+    if isinstance(value, dict):
+        if set(value) == {"$PARAMETER"}:
+            return parameters[value["$PARAMETER"]]
+        return {key: resolve_parameters(item, parameters) for key, item in value.items()}
+    if isinstance(value, list):
+        return [resolve_parameters(item, parameters) for item in value]
+    return value
+
+
+def load_suite(path: Path = SUITE_FILE, parameters: dict[str, Any] | None = None):
+    """The suite from its file, its ``$PARAMETER`` references resolved with ``parameters``;
+    refuses a file whose expectations GX silently dropped."""
     import great_expectations as gx
 
     import smewg.work.breakdown_expectation  # noqa: F401 - registers the custom expectation before the suite loads
 
     data = json.loads(_suite_json(path))
+    if parameters is not None:
+        data = resolve_parameters(data, parameters)
     suite = gx.ExpectationSuite(**data)
     if len(suite.expectations) != len(data["expectations"]):
         raise RuntimeError(
@@ -115,8 +135,7 @@ def run_suite(data: pd.DataFrame, parameters: dict[str, list], suite=None):
     asset = context.data_sources.add_pandas("submission").add_dataframe_asset("rows")
     batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": data})
     return batch.validate(
-        suite or load_suite(),
-        expectation_parameters=parameters,
+        suite or load_suite(parameters=parameters),
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]},
     )
 
