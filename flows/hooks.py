@@ -9,7 +9,7 @@ from typing import Any
 from prefect.settings import PREFECT_UI_URL
 
 from smewg.core.clock import now_utc
-from smewg.core.settings import get_settings
+from smewg.core.settings import flow_run_page, get_settings
 from smewg.core.store import create_store_engine, session_scope
 from smewg.tasks.outbox import deliver
 from smewg.work import messages
@@ -19,8 +19,7 @@ logger = logging.getLogger("smewg.hooks")
 
 
 def run_link(flow_run_id: Any) -> str:
-    base = (PREFECT_UI_URL.value() or "").rstrip("/")
-    return f"{base}/runs/flow-run/{flow_run_id}"
+    return flow_run_page(PREFECT_UI_URL.value(), flow_run_id)
 
 
 def cycle_year_of(parameters: dict[str, Any]) -> int | None:

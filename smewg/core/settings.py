@@ -87,3 +87,8 @@ def public_link(settings: Settings, path: str | Path | None) -> str | None:
 def get_settings(**overrides) -> Settings:
     """Fresh settings each call, so tests and the CLI can change the environment."""
     return Settings(**overrides)
+
+
+def flow_run_page(ui_url: str | None, flow_run_id: object) -> str:
+    """The page of a flow run in the Prefect UI at ``ui_url`` (``PREFECT_UI_URL``)."""
+    return f"{(ui_url or '').rstrip('/')}/runs/flow-run/{flow_run_id}"

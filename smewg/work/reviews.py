@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from smewg.core.cycle import CycleContext
@@ -203,25 +203,6 @@ def build_review(context: CycleContext, kind: str, as_of: date, snapshots: dict[
             if winner is None:
                 raise
             return _result(winner, created=False)
-
-
-def latest_version(context: CycleContext, kind: str) -> ReviewResult | None:
-    with session_scope(context.engine) as session:
-        row = session.scalar(
-            select(ReviewVersionRow)
-            .where(ReviewVersionRow.plan_id == context.plan_id, ReviewVersionRow.kind == kind)
-            .order_by(ReviewVersionRow.version.desc())
-            .limit(1)
-        )
-        return None if row is None else _result(row, created=False)
-
-
-def review_count(context: CycleContext, kind: str) -> int:
-    with session_scope(context.engine) as session:
-        return int(
-            session.scalar(select(func.count()).where(ReviewVersionRow.plan_id == context.plan_id, ReviewVersionRow.kind == kind))
-            or 0
-        )
 
 
 def review_snapshot(context: CycleContext, as_of: date, *, refresh: bool, now: datetime) -> int:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smewg.core.cycle import CycleContext, open_cycle
-from smewg.core.settings import Settings
+from smewg.core.settings import Settings, flow_run_page
 from smewg.core.store import require_store, session_scope
 from smewg.core.store.models import CycleRow, ReviewVersionRow, RollupSnapshotRow
 from smewg.work.cycle_steps import step_states
@@ -23,7 +23,7 @@ def run_url(flow_run_id: str) -> str | None:
     """The run's page in the Prefect UI (``PREFECT_UI_URL``); read from the environment so that
     this read-only command never imports Prefect."""
     base = os.environ.get("PREFECT_UI_URL")
-    return f"{base.rstrip('/')}/runs/flow-run/{flow_run_id}" if base else None
+    return flow_run_page(base, flow_run_id) if base else None
 
 
 def cycle_status(settings: Settings, year: int, as_of: date) -> dict[str, Any]:
