@@ -58,7 +58,7 @@ def test_prefect_yaml_is_valid_and_every_entrypoint_exists():
 
 
 def _prefect_cli(*args: str, api_url: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PREFECT_API_URL": api_url, "PWD": str(REPO)}
+    env = {**os.environ, "PREFECT_API_URL": api_url}
     return subprocess.run(
         [sys.executable, "-m", "prefect", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
     )
