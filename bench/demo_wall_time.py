@@ -82,7 +82,7 @@ def plain_plan_period(home: Path) -> dict:
             ensure_cycle(context, now=now_utc())
             days = simulation_days(context)
             for day in days.all:
-                if day in days.arrivals:
+                if day in days.collections:
                     collect_all(context, day)
                 if day == days.rollup:
                     export_snapshot(context, rollup(context, day, now=now_utc()).snapshot_id)

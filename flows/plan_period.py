@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow
 
+from smewg.core import progress
 from smewg.flows.cycle_run import cycle_context
 from smewg.flows.hooks import FAILURE_HOOKS
 from smewg.flows.prepare_store import prepare_store
@@ -46,9 +47,14 @@ def simulate_plan_period() -> dict:
 def _correct_and_rebuild(year: int, kind: str, review_day: date) -> dict:
     """An economy corrects a figure two weeks after the review; collected, then the review rerun."""
     arrival = review_day + timedelta(days=14)
+    bar = f"{kind}-rerun"
+    progress.started(bar, f"{kind} rerun", 2)
+    progress.advanced(bar, 0, f"{arrival:%d %b %Y}: a correction arrives")
     with cycle_context(year) as context:
         received = datetime.combine(arrival, time(10), tzinfo=ZoneInfo(context.calendar.timezone))
         correction = simulate_correction_task(context, received)
         collect_arrivals_task(context, arrival)
+    progress.advanced(bar, 1, f"the {kind} review rebuilt")
     rebuilt = assemble_review(kind=kind, as_of=arrival + timedelta(days=1), rerun=True)
+    progress.advanced(bar, 1, "done")
     return {**rebuilt, "correction": correction}

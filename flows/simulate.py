@@ -14,6 +14,7 @@ from datetime import date
 from prefect import flow
 from prefect.artifacts import create_table_artifact
 
+from smewg.core import progress
 from smewg.flows.cycle_run import cycle_context
 from smewg.flows.hooks import FAILURE_HOOKS
 from smewg.flows.review import assemble_review
@@ -22,7 +23,22 @@ from smewg.tasks.deadlines import queue_deadline_alerts_task
 from smewg.tasks.outbox import deliver_outbox_task
 from smewg.tasks.reminders import queue_reminders_task
 from smewg.tasks.rollup import export_snapshot_task, rollup_task
-from smewg.work.simulate_submissions import simulation_days
+from smewg.work.simulate_submissions import SimulationDays, simulation_days
+
+
+def _doing(day: date, days: SimulationDays) -> str:
+    """What the simulation does on ``day``, in a few words (for a progress bar)."""
+    work = [
+        what
+        for what, due in (
+            ("collection", day in days.collections),
+            ("KPI rollup", day == days.rollup),
+            (f"{days.reviews.get(day)} review", day in days.reviews),
+            ("reminders", day in days.actions),
+        )
+        if due
+    ]
+    return f"{day:%d %b}: {', '.join(work)}"
 
 
 @flow(
@@ -35,8 +51,11 @@ def simulate_cycle(year: int, until: date | None = None) -> dict:
         ensure_cycle_task(context)
         days = simulation_days(context, until)
         timeline, rolled_up, reviews = [], None, []
+        bar = f"cycle-{year}"
+        progress.started(bar, f"cycle {year}", len(days.all) + 1)
         for day in days.all:
-            collected = collect_arrivals_task(context, day) if day in days.arrivals else []
+            progress.advanced(bar, 0, _doing(day, days))
+            collected = collect_arrivals_task(context, day) if day in days.collections else []
             if day == days.rollup:
                 snapshot = rollup_task(context, day)
                 rolled_up = {**snapshot, "files": export_snapshot_task(context, snapshot["snapshot_id"])["files"]}
@@ -56,7 +75,10 @@ def simulate_cycle(year: int, until: date | None = None) -> dict:
                     "secretariat_alerts": len(deadlines["alerts"]),
                 }
             )
+            progress.advanced(bar)
+        progress.advanced(bar, 0, "delivering the outbox")
         delivery = deliver_outbox_task(context)
+        progress.advanced(bar, 1, "done")
     create_table_artifact(
         key=f"simulated-cycle-{year}", table=timeline, description=f"Messages queued on each action day of the {year} cycle"
     )

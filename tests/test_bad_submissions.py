@@ -402,3 +402,33 @@ def test_bad_submission(baseline, case: Case):
             assert f"Row {first['row']}, {case.field}: " in ack.text
     engine.dispose()
     _others_unchanged(baseline, h.dump_store())
+
+
+def test_the_corpus_validated_together_gives_what_each_file_gives_alone(baseline, tmp_path):
+    """Collection validates a run's files in one Great Expectations batch: every file of the
+    corpus (all KOR's, so duplicates within a file must stay per file) comes out as alone."""
+    from smewg.work.parse import SubmissionRejected, parse_submission
+    from smewg.work.quality import FileToValidate, validate, validate_many
+
+    context = h.context()
+    plan = context.catalogue.plan
+    kinds = {i.id: i.kind for i in plan.all_indicators()}
+    files = []
+    for n, case in enumerate(c for c in CASES if c.status != "rejected"):
+        path = tmp_path / str(n) / case.file
+        case.write(path)
+        try:
+            parsed = parse_submission(
+                path, economy="KOR", year=2022, registry=context.catalogue.economies, kinds=kinds, max_bytes=10**7
+            )
+        except SubmissionRejected:
+            continue
+        files.append(FileToValidate(parsed.frame, parsed.problems, {("1.1.1", "total"): 1.0}))
+    assert len(files) >= 10
+    together = validate_many(files, plan, 2022)
+    for item, batched in zip(files, together, strict=True):
+        alone = validate(item.frame, plan, 2022, parse_problems=item.parse_problems, previous=item.previous)
+        assert batched.problems == alone.problems
+        assert batched.statuses.tolist() == alone.statuses.tolist()
+        assert (batched.success, batched.statistics, batched.rules) == (alone.success, alone.statistics, alone.rules)
+    assert sum(1 for v in together if not v.success) >= 5  # the corpus's faults were found, not lost in the batch

@@ -217,17 +217,25 @@ def test_numbers_whose_reading_is_uncertain_are_refused(text, kind, message):
     assert problem and message in problem
 
 
-def test_validation_results_and_data_docs_are_kept_for_every_version(store):
-    h.write_csv(h.inbox() / "KOR.csv", h.valid_rows())
+def test_every_version_keeps_its_validation_and_a_report_saying_what_to_fix(store):
+    rows = h.valid_rows()
+    rows[3][4] = "12 apples"  # row 5: not a number (quarantined)
+    rows[5][2] = '<script>alert("x")</script>'  # row 7: not an indicator, and hostile
+    h.write_csv(h.inbox() / "KOR <b>v2<b>.csv", rows)
     outcome = collect_all(h.context(), AS_OF)[0]
     engine = create_store_engine(get_settings().resolved_database_url)
     with session_scope(engine) as session:
         result = session.scalar(select(ValidationResultRow).where(ValidationResultRow.submission_id == outcome.submission_id))
-        assert result.success and result.statistics["evaluated_expectations"] == 15
+        assert not result.success and result.statistics["evaluated_expectations"] == 15
+        assert result.statistics["unsuccessful_expectations"] >= 2
         docs = result.data_docs_path
     engine.dispose()
     html = Path(docs).read_text(encoding="utf-8")
-    assert "expect_column_values_to_be_in_set" in html or "values must belong to this set" in html
+    assert "<script" not in html and "&lt;script&gt;" in html and "KOR &lt;b&gt;v2&lt;b&gt;.csv" in html
+    assert f"{len(rows) - 2} of {len(rows)} rows accepted" in html
+    assert "&#39;12 apples&#39; is not a number" in html and "send the whole file again" in html
+    assert "value is a plain number</td><td>quarantines</td>" in html  # the suite's rules, in words
+    assert "http" not in html  # nothing loaded from a network
 
 
 def test_submissions_json_lists_every_version_newest_first(store):

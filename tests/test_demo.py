@@ -29,12 +29,21 @@ def _smewg(*args: str, env: dict) -> str:
 def test_demo_runs_every_cycle_end_to_end_and_says_where_things_are(smewg_home):
     env = {**os.environ, "SMEWG_HOME": str(smewg_home)}
     env.pop("PREFECT_API_URL", None)  # the demo starts its own temporary server
+    env.pop("PREFECT_HOME", None)  # and keeps its state in its folder, as on a new machine
     demo = subprocess.run([sys.executable, "-m", "smewg", "demo"], capture_output=True, text=True, env=env, timeout=900)
     assert demo.returncode == 0, demo.stderr[-3000:]
     home = smewg_home / "demo"
     assert f"sqlite:///{home}/smewg.db" in demo.stdout
     assert "5 priority areas, 14 objectives, 45 indicators, 6 general indicators" in demo.stdout
     assert str(home / "outputs" / "data_docs") in demo.stdout
+    # The terminal shows a bar per cycle and what to look at; the library lines go to the run log.
+    for year in range(2021, 2025):
+        assert re.search(rf"cycle {year} .* done", demo.stderr), demo.stderr
+    for noise in ("Task run", "Flow run", "great_expectations", "Created temporary directory", "Traceback"):
+        assert noise not in demo.stderr + demo.stdout, noise
+    log = (home / "demo.log").read_text()
+    assert "Beginning flow run" in log and "simulate-plan-period" in log and "Created temporary directory" not in demo.stderr
+    assert f"PREFECT_HOME={home / 'prefect'}" in demo.stdout and "prefect server start" in demo.stdout
 
     env = {**env, "SMEWG_HOME": str(home), "SMEWG_SCHEDULE_DIR": str(home / "schedule")}
     outbox = json.loads(_smewg("outbox", "--json", env=env))

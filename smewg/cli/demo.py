@@ -7,17 +7,23 @@ All on a real, temporary Prefect server; no network; the same result every time.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from smewg.cli.output import console, err_console
 from smewg.cli.plan import counts_line, plan_document
+from smewg.core import progress
 from smewg.core.catalogue import load_catalogue
 from smewg.core.settings import get_settings
 
@@ -45,15 +51,25 @@ def demo(
     settings = get_settings()
     plan = load_catalogue(settings.plan_file, settings.economies_file).plan
     years = list(plan.period.years)
+    log_path = demo_home / "demo.log"
     err_console.print(
-        f"Simulating the plan period {years[0]}-{years[-1]} (flow simulate-plan-period; Prefect starts "
-        "a temporary local server, ~15 s): store, calendars, templates, simulated submissions arriving "
-        "over each cycle, collection, reminders and alerts, KPI rollup and exports on the rollup date, "
-        "the mid-term and final reviews, and the mid-term rebuilt after a correction"
+        f"Simulating the plan period {years[0]}-{years[-1]} with the flow simulate-plan-period: store, "
+        "calendars, templates, submissions arriving over each cycle, collection, reminders and alerts, "
+        "KPI rollup and exports, the mid-term and final reviews, and the mid-term rebuilt after a "
+        f"correction. Prefect starts a temporary local server first (~10 s). Run log: {log_path}",
+        highlight=False,
     )
-    from smewg.flows.plan_period import simulate_plan_period
+    _log_to_file(log_path)
+    with _progress_bars():
+        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    result = simulate_plan_period()
+        from smewg.flows.plan_period import simulate_plan_period
+
+        # Heartbeats tell a server that a worker's run is alive; this run lives and dies with
+        # the command (and its temporary server), and each sync subflow would wait ~1 s for
+        # its heartbeat thread to stop.
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            result = simulate_plan_period()
     prepared = result["prepared"]
     rolled_up = {year: cycle["rollup"] for year, cycle in result["cycles"].items()}
 
@@ -72,9 +88,7 @@ def demo(
     console.print(f"  outbox (no Slack): SMEWG_HOME={demo_home} smewg outbox", highlight=False, soft_wrap=True)
     console.print(f"  templates:         {settings.outputs_dir / 'templates'}/YYYY/", highlight=False, soft_wrap=True)
     console.print(f"  inbox (simulated): {settings.resolved_inbox}/YYYY/<ECONOMY>/", highlight=False, soft_wrap=True)
-    console.print(
-        f"  validation reports (GX Data Docs): {settings.data_docs_dir}/YYYY/<ECONOMY>/", highlight=False, soft_wrap=True
-    )
+    console.print(f"  validation reports: {settings.data_docs_dir}/YYYY/<ECONOMY>/", highlight=False, soft_wrap=True)
     console.print(f"  submissions:       SMEWG_HOME={demo_home} smewg submissions --year YYYY", highlight=False, soft_wrap=True)
     for year, rolled in rolled_up.items():
         console.print(
@@ -98,7 +112,62 @@ def demo(
             highlight=False,
             soft_wrap=True,
         )
-    console.print(f"  Prefect state:     {os.environ['PREFECT_HOME']}", highlight=False, soft_wrap=True)
+    console.print(f"  run log:           {log_path}", highlight=False, soft_wrap=True)
+    console.print(
+        f"  tracked runs:      PREFECT_HOME={os.environ['PREFECT_HOME']} {Path(sys.argv[0]).parent / 'prefect'} server start"
+        ", then open http://127.0.0.1:4200/runs (every flow, subflow and task run of this demo, with logs and artifacts)",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _log_to_file(path: Path) -> None:
+    """Prefect's and the libraries' log lines go to ``path``, not the terminal (the bars do),
+    for the rest of the process (the temporary server logs its stop at exit).
+
+    Prefect sends run logs to its API (the UI shows them) and writes every line to the
+    console through handlers on the root logger; those handlers are swapped for the file.
+    """
+    from prefect.logging.configuration import setup_logging
+
+    setup_logging()
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d | %(levelname)-7s | %(name)s - %(message)s", "%H:%M:%S"))
+    for name in ("", "uvicorn", "fastapi", "prefect._internal"):
+        logger = logging.getLogger(name)
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+        logger.addHandler(to_file)
+    logging.captureWarnings(True)
+
+
+class _Bars:
+    """A rich progress bar per piece of work the flows report (one per cycle)."""
+
+    def __init__(self, bars: Progress):
+        self.bars = bars
+        self.tasks: dict[str, TaskID] = {}
+
+    def started(self, key: str, description: str, total: int) -> None:
+        self.tasks[key] = self.bars.add_task(description, total=total, note="")
+
+    def advanced(self, key: str, steps: int, note: str) -> None:
+        if key in self.tasks:
+            self.bars.update(self.tasks[key], advance=steps, note=note)
+
+
+@contextmanager
+def _progress_bars() -> Iterator[None]:
+    bars = Progress(
+        TextColumn("{task.description:<15}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[note]}"),
+        console=err_console,
+    )
+    with bars, progress.listening(_Bars(bars)):
+        yield
 
 
 def _submissions_table(settings, plan_id: str, years: list[int]) -> Table:

@@ -9,24 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import Engine
 
 from smewg.core.clock import now_utc
 from smewg.core.cycle import CycleContext
 from smewg.core.settings import public_link
 from smewg.work import messages
 from smewg.work.inbox import InboxFile, scan_inbox
-from smewg.work.parse import SubmissionRejected, parse_submission
-from smewg.work.quality import validate, write_data_docs
+from smewg.work.parse import ParsedSubmission, SubmissionRejected, parse_submission
+from smewg.work.quality import FileToValidate, Validation, validate_many
 from smewg.work.submissions import Outcome, already_stored, previous_year_values, store_submission
-
-
-def _checksum(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+from smewg.work.validation_report import write_validation_report
 
 
 def acknowledgement_for(context: CycleContext, received_on: date, outcome: Outcome) -> messages.Message:
@@ -48,29 +44,26 @@ def acknowledgement_for(context: CycleContext, received_on: date, outcome: Outco
     ).on(received_on)
 
 
-def process_file(engine: Engine, context: CycleContext, item: InboxFile, *, logger: logging.Logger | Any) -> Outcome:
-    """Judge and store one file; ``unchanged`` when the same bytes were stored before."""
+@dataclass
+class _Arrival:
+    """One new file read and parsed, waiting for its validation."""
+
+    item: InboxFile
+    data: bytes
+    checksum: str
+    parsed: ParsedSubmission | None
+    rejection: SubmissionRejected | None
+    previous: dict[tuple[str, str], float] | None = None
+
+
+def _read(context: CycleContext, item: InboxFile) -> Outcome | _Arrival:
+    """``unchanged`` when the same bytes were stored before; else the file read and parsed."""
     data = item.path.read_bytes()
-    checksum = _checksum(data)
+    checksum = hashlib.sha256(data).hexdigest()
     plan = context.catalogue.plan
-    stored = already_stored(engine, plan.id, context.year, item.economy, checksum)
+    stored = already_stored(context.engine, plan.id, context.year, item.economy, checksum)
     if stored is not None:
         return Outcome(item.economy, item.path.name, checksum, "unchanged", stored.version, stored.id)
-
-    kinds = {i.id: i.kind for i in plan.all_indicators()}
-    docs_path = context.settings.data_docs_dir / str(context.year) / item.economy / f"{checksum[:16]}.html"
-    received_on = item.received_at.astimezone(ZoneInfo(context.calendar.timezone)).date()
-    common: dict[str, Any] = dict(
-        plan_id=plan.id,
-        year=context.year,
-        economy=item.economy,
-        file_name=item.path.name,
-        checksum=checksum,
-        size_bytes=len(data),
-        received_at=item.received_at,
-        now=now_utc(),
-        acknowledgement=lambda outcome: acknowledgement_for(context, received_on, outcome),
-    )
     try:
         # Parsed from the bytes the checksum was taken of, not the path (it may change meanwhile).
         parsed = parse_submission(
@@ -79,14 +72,39 @@ def process_file(engine: Engine, context: CycleContext, item: InboxFile, *, logg
             economy=item.economy,
             year=context.year,
             registry=context.catalogue.economies,
-            kinds=kinds,
+            kinds={i.id: i.kind for i in plan.all_indicators()},
             max_bytes=context.settings.max_submission_bytes,
         )
     except SubmissionRejected as rejection:
-        problem = {"row": rejection.row, "field": rejection.field, "severity": "error", "message": str(rejection)}
+        return _Arrival(item, data, checksum, None, rejection)
+    previous = previous_year_values(context.engine, plan.id, context.year, item.economy)
+    return _Arrival(item, data, checksum, parsed, None, previous)
+
+
+def _store(context: CycleContext, arrival: _Arrival, validation: Validation | None, *, logger) -> Outcome:
+    """Store one judged file with its acknowledgement, then write its validation report."""
+    item = arrival.item
+    received_on = item.received_at.astimezone(ZoneInfo(context.calendar.timezone)).date()
+    report = context.settings.data_docs_dir / str(context.year) / item.economy / f"{arrival.checksum[:16]}.html"
+    common: dict[str, Any] = dict(
+        plan_id=context.plan_id,
+        year=context.year,
+        economy=item.economy,
+        file_name=item.path.name,
+        checksum=arrival.checksum,
+        size_bytes=len(arrival.data),
+        received_at=item.received_at,
+        now=now_utc(),
+        acknowledgement=lambda outcome: acknowledgement_for(context, received_on, outcome),
+    )
+    if arrival.rejection is not None or arrival.parsed is None or validation is None:
+        rejection = arrival.rejection
+        problem = (
+            {"row": rejection.row, "field": rejection.field, "severity": "error", "message": str(rejection)} if rejection else {}
+        )
         logger.warning("%s/%s rejected: %s", item.economy, item.path.name, rejection)
         return store_submission(
-            engine,
+            context.engine,
             **common,
             frame=None,
             statuses=None,
@@ -95,44 +113,57 @@ def process_file(engine: Engine, context: CycleContext, item: InboxFile, *, logg
             statistics={"rejected": True},
             data_docs=None,
         )
-
-    previous = previous_year_values(engine, plan.id, context.year, item.economy)
-    validation = validate(parsed.frame, plan, context.year, parse_problems=parsed.problems, previous=previous)
-    stats = validation.statistics
-    write_data_docs(
-        validation.result,
-        docs_path,
-        heading=(
-            f"{item.path.name}: {item.economy}, cycle {context.year}, received {item.received_at:%Y-%m-%d %H:%M} UTC; "
-            f"{stats['rows_accepted']} rows accepted ({stats['rows_flagged']} flagged), {stats['rows_quarantined']} quarantined"
-        ),
-    )
     outcome = store_submission(
-        engine,
+        context.engine,
         **common,
-        frame=parsed.frame,
+        frame=arrival.parsed.frame,
         statuses=validation.statuses,
         problems=validation.problems,
         success=validation.success,
         statistics=validation.statistics,
-        data_docs=str(docs_path),
+        data_docs=str(report),
     )
-    logger.info(
-        "%s/%s stored as version %d: %d rows accepted, %d quarantined, %d flagged",
-        item.economy,
-        item.path.name,
-        outcome.version,
-        outcome.rows_accepted,
-        outcome.rows_quarantined,
-        outcome.rows_flagged,
-    )
+    if outcome.status != "unchanged":
+        write_validation_report(
+            report,
+            validation,
+            outcome,
+            economy_name=context.catalogue.economies.get(item.economy).name,
+            year=context.year,
+            received=item.received_at,
+        )
+        logger.info(
+            "%s/%s stored as version %d: %d rows accepted, %d quarantined, %d flagged",
+            item.economy,
+            item.path.name,
+            outcome.version,
+            outcome.rows_accepted,
+            outcome.rows_quarantined,
+            outcome.rows_flagged,
+        )
     return outcome
 
 
-def collect_economy(context: CycleContext, files: list[InboxFile], *, logger=None) -> list[Outcome]:
-    """Process an economy's files oldest first (so the newest ends up the accepted version)."""
+def collect_files(context: CycleContext, files: list[InboxFile], *, logger=None) -> list[Outcome]:
+    """Judge and store ``files`` in their order (an economy's oldest first, so that its newest
+    ends up the accepted version). Every file is read and parsed, the new ones validated
+    together (one Great Expectations run for the lot: see ``quality.validate_many``), then
+    each is stored in a transaction of its own: a bad file changes nothing for the others."""
     logger = logger or logging.getLogger("smewg.collect")
-    return [process_file(context.engine, context, item, logger=logger) for item in files]
+    read = [_read(context, item) for item in files]
+    arrivals = [r for r in read if isinstance(r, _Arrival) and r.parsed is not None]
+    judged = validate_many(
+        [FileToValidate(a.parsed.frame, a.parsed.problems, a.previous) for a in arrivals if a.parsed is not None],
+        context.catalogue.plan,
+        context.year,
+    )
+    validations = {id(a): v for a, v in zip(arrivals, judged, strict=True)}
+    return [r if isinstance(r, Outcome) else _store(context, r, validations.get(id(r)), logger=logger) for r in read]
+
+
+def collect_economy(context: CycleContext, files: list[InboxFile], *, logger=None) -> list[Outcome]:
+    """One economy's new files, oldest first."""
+    return collect_files(context, files, logger=logger)
 
 
 def inbox_for(context: CycleContext, as_of: date) -> tuple[dict[str, list[InboxFile]], list[str]]:
@@ -149,6 +180,6 @@ def inbox_for(context: CycleContext, as_of: date) -> tuple[dict[str, list[InboxF
 
 
 def collect_all(context: CycleContext, as_of: date, *, logger=None) -> list[Outcome]:
-    """Every economy's files that had arrived by ``as_of``, one economy after another."""
+    """Every economy's new files that had arrived by ``as_of``, judged together."""
     files, _ = inbox_for(context, as_of)
-    return [outcome for economy in sorted(files) for outcome in collect_economy(context, files[economy], logger=logger)]
+    return collect_files(context, [item for economy in sorted(files) for item in files[economy]], logger=logger)

@@ -227,8 +227,22 @@ class SimulationDays:
     """Review milestones of the cycle: day -> kind (midterm, final)."""
 
     @property
+    def decisions(self) -> frozenset[date]:
+        """Days on which something is decided from what has been collected."""
+        return self.actions | ({self.rollup} if self.rollup else frozenset()) | frozenset(self.reviews)
+
+    @property
+    def collections(self) -> frozenset[date]:
+        """The days the simulation collects: for each arrival, the next day something is decided
+        from the submissions (a reminder, an escalation, the rollup, a review), so every decision
+        sees exactly the files that had arrived; an arrival after the last decision, its own day.
+        Collecting every file on its day gives the same decisions, with one GX run per file."""
+        decisions = sorted(self.decisions)
+        return frozenset(next((d for d in decisions if d >= day), day) for day in self.arrivals)
+
+    @property
     def all(self) -> list[date]:
-        return sorted(self.actions | self.arrivals | ({self.rollup} if self.rollup else set()) | set(self.reviews))
+        return sorted(self.decisions | self.collections)
 
 
 def simulation_days(context: CycleContext, until: date | None = None) -> SimulationDays:

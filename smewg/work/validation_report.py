@@ -1,0 +1,63 @@
+"""The validation report of one submitted file: a self-contained HTML page for the economy.
+
+Linked from the acknowledgement: what was accepted, every problem with its row, field and
+what to do, and the suite's rules with their outcome for this file, in plain words. Every
+text that came from the file (cells, its name) is escaped by Jinja2's autoescape; the page
+needs no network (no scripts, no CDN).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
+
+from smewg.work.quality import Validation
+from smewg.work.submissions import Outcome
+
+TEMPLATES = Path(__file__).parent / "report_templates"
+MAX_PROBLEMS = 2_000
+"""A file with more problems lists the first ones (a 1M-row file could have a million)."""
+
+
+@cache
+def _template() -> Template:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True
+    )
+    return environment.get_template("validation.html.j2")
+
+
+def write_validation_report(
+    path: Path, validation: Validation, outcome: Outcome, *, economy_name: str, year: int, received: datetime
+) -> Path:
+    """Write the page of the stored ``outcome`` to ``path`` (its folders made) and return ``path``."""
+    stats = validation.statistics
+    if outcome.status == "rejected":
+        verdict = "rejected: nothing of this file is used; data accepted before stays in use"
+    elif outcome.rows_quarantined:
+        verdict = "accepted in part"
+    else:
+        verdict = "accepted"
+    page: dict[str, Any] = {
+        "file": outcome.file,
+        "economy": outcome.economy,
+        "economy_name": economy_name,
+        "year": year,
+        "received": f"{received:%d %B %Y %H:%M} UTC",
+        "version": outcome.version,
+        "verdict": verdict,
+        "rows": f"{stats['rows']:,}",
+        "rows_accepted": f"{outcome.rows_accepted:,}",
+        "rows_flagged": f"{outcome.rows_flagged:,}",
+        "rows_quarantined": f"{outcome.rows_quarantined:,}",
+        "problems": outcome.problems[:MAX_PROBLEMS],
+        "problems_total": len(outcome.problems),
+        "rules": validation.rules,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_template().render(page), encoding="utf-8")
+    return path
