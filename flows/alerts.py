@@ -36,6 +36,7 @@ STATE_EVENTS = {"Failed": "failed", "Crashed": "crashed", "TimedOut": "timed out
 
 @flow(
     name="alert-run",
+    timeout_seconds=5 * 60,
     description="Alert the Secretariat about a flow run that failed, crashed, timed out or is late.",
     **FAILURE_HOOKS,
 )

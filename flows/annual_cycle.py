@@ -31,6 +31,9 @@ from smewg.work.collect import inbox_for
 
 @flow(
     name="annual-cycle",
+    # Well under the daily schedule: a hung day times out (and is alerted) and the next day's
+    # run, which redoes whatever is still due, is not cancelled by the one-run limit.
+    timeout_seconds=3 * 60 * 60,
     description="Run whatever the cycle's calendar has due today; safe to run daily or twice.",
     **FAILURE_HOOKS,
 )

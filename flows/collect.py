@@ -40,6 +40,9 @@ def _summary(year: int, as_of: date, outcomes: list[dict], warnings: list[str]) 
 
 @flow(
     name="collect-submissions",
+    # Under the hourly schedule: a hung collection times out (and is alerted) before the next
+    # one is due, instead of holding the deployment's one slot and cancelling every later run.
+    timeout_seconds=50 * 60,
     description="Scan the inbox, validate new files with the GX suite, store every version, acknowledge to economies.",
     **FAILURE_HOOKS,
 )

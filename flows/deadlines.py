@@ -16,6 +16,7 @@ from smewg.work.untrusted import markdown_cell
 
 @flow(
     name="watch-deadlines",
+    timeout_seconds=30 * 60,
     description="Escalate late submissions, alert the Secretariat of missed deadlines and overdue steps, deliver the outbox.",
     **FAILURE_HOOKS,
 )

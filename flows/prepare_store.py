@@ -25,7 +25,12 @@ def _summary(migration: dict, catalogue: dict) -> str:
     )
 
 
-@flow(name="prepare-store", description="Create or upgrade the store and load the plan catalogue and economies.", **FAILURE_HOOKS)
+@flow(
+    name="prepare-store",
+    timeout_seconds=30 * 60,
+    description="Create or upgrade the store and load the plan catalogue and economies.",
+    **FAILURE_HOOKS,
+)
 def prepare_store(as_of: date | None = None) -> dict:
     """Idempotent: a second run changes nothing. ``as_of`` is accepted for a uniform
     interface with the cycle's other flows; loading the catalogue does not depend on it."""

@@ -13,7 +13,12 @@ from smewg.tasks.outbox import deliver_outbox_task
 from smewg.tasks.reminders import queue_reminders_task
 
 
-@flow(name="send-reminders", description="Queue the day's reminder steps and deliver the outbox to Slack.", **FAILURE_HOOKS)
+@flow(
+    name="send-reminders",
+    timeout_seconds=30 * 60,
+    description="Queue the day's reminder steps and deliver the outbox to Slack.",
+    **FAILURE_HOOKS,
+)
 def send_reminders(year: int | None = None, as_of: date | None = None) -> dict:
     """``year`` defaults to the cycle of ``as_of`` (default: today in Asia/Singapore)."""
     year, as_of = resolve_cycle(year, as_of)

@@ -47,7 +47,12 @@ def _summary(result: dict, as_of: date) -> str:
     return "\n".join(lines) + "\n"
 
 
-@flow(name="assemble-review", description="Assemble the mid-term or final review from the cycles' KPI rollups.", **FAILURE_HOOKS)
+@flow(
+    name="assemble-review",
+    timeout_seconds=60 * 60,
+    description="Assemble the mid-term or final review from the cycles' KPI rollups.",
+    **FAILURE_HOOKS,
+)
 def assemble_review(kind: str, as_of: date | None = None, rerun: bool = False) -> dict:
     """``kind``: midterm or final (years from the plan file). ``rerun``: roll the cycles up again
     first, so that corrections sent since the last build are in."""

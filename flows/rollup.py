@@ -29,7 +29,10 @@ def _summary(year: int, as_of: date, snapshot: dict, exported: dict) -> str:
 
 
 @flow(
-    name="rollup-kpis", description="Roll the cycle's accepted submissions up into a KPI snapshot and export it.", **FAILURE_HOOKS
+    name="rollup-kpis",
+    timeout_seconds=60 * 60,
+    description="Roll the cycle's accepted submissions up into a KPI snapshot and export it.",
+    **FAILURE_HOOKS,
 )
 def rollup_kpis(year: int | None = None, as_of: date | None = None) -> dict:
     year, as_of = resolve_cycle(year, as_of)

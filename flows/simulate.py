@@ -43,6 +43,7 @@ def _doing(day: date, days: SimulationDays) -> str:
 
 @flow(
     name="simulate-cycle",
+    timeout_seconds=2 * 60 * 60,
     description="Run a cycle's reminders and deadline checks on every action day up to `until`.",
     **FAILURE_HOOKS,
 )

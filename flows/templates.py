@@ -12,7 +12,12 @@ from smewg.flows.hooks import FAILURE_HOOKS
 from smewg.tasks.templates import write_templates_task
 
 
-@flow(name="issue-templates", description="Write each economy's XLSX and CSV submission template for a cycle.", **FAILURE_HOOKS)
+@flow(
+    name="issue-templates",
+    timeout_seconds=30 * 60,
+    description="Write each economy's XLSX and CSV submission template for a cycle.",
+    **FAILURE_HOOKS,
+)
 def issue_templates(
     year: int | None = None, as_of: date | None = None, economies: list[str] | None = None
 ) -> list[dict[str, str]]:

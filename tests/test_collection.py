@@ -235,6 +235,11 @@ def test_every_version_keeps_its_validation_and_a_report_saying_what_to_fix(stor
     assert f"{len(rows) - 2} of {len(rows)} rows accepted" in html
     assert "&#39;12 apples&#39; is not a number" in html and "send the whole file again" in html
     assert "value is a plain number</td><td>quarantines</td>" in html  # the suite's rules, in words
+    import html as markup
+
+    name = {i.id: i.name for i in h.context().catalogue.plan.all_indicators()}[rows[3][2]]
+    assert f'{rows[3][2]} <span class="muted">{markup.escape(name)}</span>' in html  # the row as written, named
+    assert '<td class="message">12 apples</td>' in html
     assert "http" not in html  # nothing loaded from a network
 
 

@@ -103,3 +103,23 @@ def test_smewg_serve_serves_exactly_the_deployments_of_prefect_yaml():
         assert crons == [(s.cron, s.timezone) for s in spec.schedules or []], spec.name
     assert served["annual-cycle-daily"].concurrency_limit == 1
     assert served["annual-cycle-daily"].concurrency_options.collision_strategy == "CANCEL_NEW"
+
+
+def test_every_scheduled_flow_times_out_before_its_next_run_is_due():
+    """With one run at a time and CANCEL_NEW, a hung run would cancel every later one: each
+    scheduled flow must time out (TimedOut is alerted) before its schedule's next run."""
+    from datetime import datetime, timedelta
+
+    from cronsim import CronSim  # what Prefect's server uses for cron schedules
+    from prefect.flows import load_flow_from_entrypoint
+
+    model = PrefectYamlModel.model_validate(yaml.safe_load((REPO / "prefect.yaml").read_text()))
+    for deployment in model.deployments:
+        path, _, function = deployment.entrypoint.partition(":")
+        flow = load_flow_from_entrypoint(f"{REPO / path}:{function}")
+        assert flow.timeout_seconds, f"{deployment.name}: {flow.name} has no timeout"
+        for schedule in deployment.schedules or []:
+            runs = CronSim(schedule.cron, datetime(2026, 1, 1))
+            times = [next(runs) for _ in range(500)]
+            shortest = min(later - earlier for earlier, later in zip(times, times[1:]))
+            assert timedelta(seconds=flow.timeout_seconds) < shortest, f"{deployment.name}: timeout >= {shortest}"

@@ -131,6 +131,8 @@ def _store(context: CycleContext, arrival: _Arrival, validation: Validation | No
             economy_name=context.catalogue.economies.get(item.economy).name,
             year=context.year,
             received=item.received_at,
+            frame=arrival.parsed.frame,
+            indicator_names={i.id: i.name for i in context.catalogue.plan.all_indicators()},
         )
         logger.info(
             "%s/%s stored as version %d: %d rows accepted, %d quarantined, %d flagged",

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from smewg.work.quality import Validation
@@ -32,9 +33,20 @@ def _template() -> Template:
 
 
 def write_validation_report(
-    path: Path, validation: Validation, outcome: Outcome, *, economy_name: str, year: int, received: datetime
+    path: Path,
+    validation: Validation,
+    outcome: Outcome,
+    *,
+    economy_name: str,
+    year: int,
+    received: datetime,
+    frame: pd.DataFrame | None = None,
+    indicator_names: dict[str, str] | None = None,
 ) -> Path:
-    """Write the page of the stored ``outcome`` to ``path`` (its folders made) and return ``path``."""
+    """Write the page of the stored ``outcome`` to ``path`` (its folders made) and return ``path``.
+
+    ``frame`` (the parsed rows) puts each problem beside its row as written: indicator (with
+    its name from ``indicator_names``), breakdown and value."""
     stats = validation.statistics
     if outcome.status == "rejected":
         verdict = "rejected: nothing of this file is used; data accepted before stays in use"
@@ -54,10 +66,36 @@ def write_validation_report(
         "rows_accepted": f"{outcome.rows_accepted:,}",
         "rows_flagged": f"{outcome.rows_flagged:,}",
         "rows_quarantined": f"{outcome.rows_quarantined:,}",
-        "problems": outcome.problems[:MAX_PROBLEMS],
+        "problems": _beside_rows(outcome.problems[:MAX_PROBLEMS], frame, indicator_names or {}),
         "problems_total": len(outcome.problems),
         "rules": validation.rules,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(_template().render(page), encoding="utf-8")
     return path
+
+
+def _beside_rows(problems: list[dict[str, Any]], frame: pd.DataFrame | None, names: dict[str, str]) -> list[dict[str, Any]]:
+    """Each problem with its row's indicator, breakdown and value as the file has them."""
+    if frame is None or frame.empty:
+        return problems
+    rows = frame.set_index("row")
+    shown = []
+    for problem in problems:
+        row = problem.get("row")
+        if row is None or row not in rows.index:
+            shown.append(problem)
+            continue
+        cells = rows.loc[row]
+        indicator = "" if pd.isna(cells["indicator"]) else str(cells["indicator"])
+        written = cells.get("raw_value", cells.get("value_text"))
+        shown.append(
+            {
+                **problem,
+                "indicator": indicator,
+                "indicator_name": names.get(indicator, ""),
+                "breakdown": "" if pd.isna(cells["breakdown"]) else str(cells["breakdown"]),
+                "written": "" if written is None or pd.isna(written) else str(written),
+            }
+        )
+    return shown
