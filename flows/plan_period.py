@@ -19,24 +19,26 @@ from prefect import flow
 from smewg.core import progress
 from smewg.flows.cycle_run import cycle_context
 from smewg.flows.hooks import FAILURE_HOOKS
-from smewg.flows.prepare_store import prepare_store
 from smewg.flows.review import assemble_review
-from smewg.flows.simulate import simulate_cycle
-from smewg.flows.templates import issue_templates
+from smewg.flows.simulate import play_cycle
 from smewg.tasks.collect import collect_arrivals_task
 from smewg.tasks.simulation import simulate_correction_task, simulate_submissions_task, write_demo_calendars_task
+from smewg.tasks.store import load_catalogue_task, migrate_store_task
+from smewg.tasks.templates import write_templates_task
 
 
 @flow(name="simulate-plan-period", description="Simulate every cycle of the plan period end to end (the demo).", **FAILURE_HOOKS)
 def simulate_plan_period() -> dict:
-    prepared = prepare_store()
+    # The steps of prepare-store, issue-templates and simulate-cycle as tasks of this one run,
+    # not as subflows: the same work, and the whole period is one run with its tasks in the UI.
+    prepared = {"migration": migrate_store_task(), "catalogue": load_catalogue_task()}
     years = write_demo_calendars_task()
     cycles, reviews = {}, []
     for year in years:
-        issue_templates(year=year)
         with cycle_context(year) as context:
+            write_templates_task(context)
             simulated = simulate_submissions_task(context)
-        cycles[year] = {"files": len(simulated), **simulate_cycle(year=year)}
+        cycles[year] = {"files": len(simulated), **play_cycle(year)}
         for built in cycles[year]["reviews"]:
             reviews.append(built)
             if built["kind"] == "midterm":

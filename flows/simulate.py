@@ -48,6 +48,13 @@ def _doing(day: date, days: SimulationDays) -> str:
     **FAILURE_HOOKS,
 )
 def simulate_cycle(year: int, until: date | None = None) -> dict:
+    return play_cycle(year, until)
+
+
+def play_cycle(year: int, until: date | None = None) -> dict:
+    """The cycle played day by day, in the calling flow (``simulate-cycle``, or the demo's
+    ``simulate-plan-period``, which runs four cycles without a subflow each: a sync subflow
+    costs ~0.5-1 s of bookkeeping)."""
     with cycle_context(year) as context:
         ensure_cycle_task(context)
         days = simulation_days(context, until)

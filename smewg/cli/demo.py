@@ -115,7 +115,7 @@ def demo(
     console.print(f"  run log:           {log_path}", highlight=False, soft_wrap=True)
     console.print(
         f"  tracked runs:      PREFECT_HOME={os.environ['PREFECT_HOME']} {Path(sys.argv[0]).parent / 'prefect'} server start"
-        ", then open http://127.0.0.1:4200/runs (every flow, subflow and task run of this demo, with logs and artifacts)",
+        ", then open http://127.0.0.1:4200 and its Runs page (the demo's flow run, its review subflows and every task run, with logs and artifacts)",
         highlight=False,
         soft_wrap=True,
     )
