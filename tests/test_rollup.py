@@ -418,3 +418,62 @@ def test_a_rerun_recomputes_only_the_corrected_indicator_and_equals_a_cold_rollu
         )
     finally:
         dataset[2023]["SGP"] = corrected  # the data set now holds SGP's corrected file
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_linear_rollup_gives_the_figures_of_the_per_pair_computation(seed):
+    """The rollup groups the rows once; the reference filters the whole frame per pair (the
+    obvious way, slow at scale). Same figures, same order, exactly, on messy data: amounts
+    without an FX rate, "no data" answers, economies missing from a year, zero bases."""
+    import numpy as np
+
+    from smewg.core.catalogue import Plan
+    from smewg.core.fx import load_fx
+    from smewg.core.paths import FX_FILE
+    from smewg.work.rollup import compute_figures
+    from tests.reference_rollup import compute_figures_per_pair
+
+    economies = ["AUS", "CAN", "CHL", "JPN", "KOR", "PER", "USA"]
+    indicators = [
+        {
+            "id": f"1.1.{n}",
+            "name": f"I{n}",
+            "kind": ("count", "percent", "amount")[n % 3],
+            "breakdowns": ["total", "women", "rural"],
+        }
+        for n in range(1, 13)
+    ]
+    plan = Plan.model_validate(
+        {
+            "id": "check",
+            "title": "Check",
+            "period": {"start": 2021, "end": 2024},
+            "economies": economies,
+            "priorities": [{"id": "1", "title": "P", "objectives": [{"id": "1.1", "title": "O", "indicators": indicators}]}],
+        }
+    )
+    rng = np.random.default_rng(seed)
+    rows = []
+    for indicator in plan.all_indicators():
+        for breakdown in indicator.breakdowns:
+            for economy in economies:
+                for year in (2021, 2022, 2023):
+                    chance = rng.random()
+                    if chance < 0.15:
+                        continue  # not reported that year: unbalanced panels
+                    value = 0.0 if chance < 0.2 else float(rng.integers(0, 5_000)) / (7 if indicator.kind == "percent" else 1)
+                    unit = {"count": "count", "percent": "percent"}.get(indicator.kind) or rng.choice(["AUD", "JPY", "XXX"])
+                    no_data = chance > 0.95
+                    rows.append(
+                        (1, economy, year, indicator.id, breakdown, None if no_data else value, unit, "n/a" if no_data else None)
+                    )
+    data = pd.DataFrame(rows, columns=["submission_id", "economy", "year", "indicator", "breakdown", "value", "unit", "note"])
+    data.loc[(data["indicator"] == "1.1.3") & (data["year"] == 2022) & data["value"].notna(), "value"] = 0.0  # a zero base
+    data = data.sample(frac=1, random_state=seed).reset_index(drop=True)
+    fx = load_fx(FX_FILE)
+    for skip in (frozenset(), frozenset({"1.1.2", "1.1.7"})):
+        fast = compute_figures(plan, 2023, data, fx, skip=skip)
+        reference = compute_figures_per_pair(plan, 2023, data, fx, skip=skip)
+        assert fast == reference
+    assert any(f["statistic"] == "CHANGE_PREV" and f["value"] is None for f in fast[0])  # a zero base was met
+    assert fast[1]["not_converted"]  # amounts in XXX were listed, not added

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from smewg.core.catalogue import Plan
@@ -141,20 +142,19 @@ def _priority_of(indicator: str) -> str:
 
 
 def _write_xlsx(frame: pd.DataFrame, plan: Plan, out: Path, analytics: dict | None) -> None:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    """Write-only mode: rows are streamed to the file, not kept as cell objects (linear, flat memory)."""
+    workbook = Workbook(write_only=True)
     sheets = [(p.id, f"P{p.id} {p.title}"[:31]) for p in plan.priorities] + [("G", "General indicators")]
+    bold = Font(bold=True)
     for key, title in sheets:
         sheet = workbook.create_sheet(title.replace("/", "-").replace(":", ""))
+        sheet.freeze_panes = "A2"
+        for column, width in zip("ABCDEFGHI", (6, 9, 60, 14, 9, 16, 16, 10, 40), strict=False):
+            sheet.column_dimensions[column].width = width
         part = frame[frame["indicator"].map(_priority_of) == key]
-        sheet.append(list(part.columns))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
+        sheet.append([_bold(sheet, name, bold) for name in part.columns])
         for row in part.itertuples(index=False):
             sheet.append([neutralise(None if isinstance(v, float) and pd.isna(v) else v) for v in row])
-        sheet.freeze_panes = "A2"
-        for column, width in zip("ABCDEFGHI", (6, 9, 60, 14, 9, 16, 16, 10, 40)):
-            sheet.column_dimensions[column].width = width
     if analytics:
         sheet = workbook.create_sheet("Cycle analytics")
         columns = list(analytics["per_economy"][0]) if analytics["per_economy"] else []
@@ -165,3 +165,9 @@ def _write_xlsx(frame: pd.DataFrame, plan: Plan, out: Path, analytics: dict | No
         for key, value in analytics["overall"].items():
             sheet.append([key, value])
     workbook.save(out)
+
+
+def _bold(sheet, value: Any, font: Font) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = font
+    return cell

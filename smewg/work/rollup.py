@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -101,8 +102,9 @@ def observations_of(session: Session, submissions: list[SubmissionRow], year_of:
 
 
 def _usd(frame: pd.DataFrame, fx: FxTable, rate_year: int) -> pd.Series:
-    rates = frame["unit"].map(lambda unit: fx.rate(rate_year, unit) if isinstance(unit, str) else None)
-    return frame["value"] / rates.astype("float64")
+    """Values in USD at ``rate_year``'s rates (NaN where the unit has no rate); one lookup per unit."""
+    rates = {u: fx.rate(rate_year, u) for u in frame["unit"].dropna().unique() if isinstance(u, str)}
+    return frame["value"] / frame["unit"].map(rates).astype("float64")
 
 
 def _figure(
@@ -119,13 +121,13 @@ def _figure(
     }
 
 
-def _change(kind: str, now: pd.DataFrame, before: pd.DataFrame) -> tuple[float | None, str, list[str]]:
-    """Change on the balanced panel of economies present in both frames (values already comparable)."""
-    panel = sorted(set(now["economy"]) & set(before["economy"]))
+def _change(kind: str, now: dict[str, float], before: dict[str, float]) -> tuple[float | None, str, list[str]]:
+    """Change on the balanced panel of economies present in both years (values already comparable)."""
+    panel = sorted(now.keys() & before.keys())
     if not panel:
         return None, "percent", []
-    a = now.set_index("economy").loc[panel, "comparable"]
-    b = before.set_index("economy").loc[panel, "comparable"]
+    a = np.array([now[e] for e in panel])
+    b = np.array([before[e] for e in panel])
     if kind == "percent":
         return float(a.mean() - b.mean()), "pp", panel
     base = float(b.sum())
@@ -179,69 +181,67 @@ def compute_figures(
     """All figures of the cycle year from the used rows of the cycle, previous and baseline years.
 
     ``skip``: indicators whose figures are not computed (a rerun reuses them: their inputs did not change).
+
+    Linear in rows: the rows are grouped once by indicator and breakdown (``groupby.indices``),
+    and each pair's figures come from small numpy arrays of its rows, never from filtering
+    the whole frame per pair (which made the cost pairs x rows).
     """
     figures: list[dict[str, Any]] = []
-    numeric = data[data["value"].notna()].copy()
+    numeric = data[data["value"].notna()]
     no_data = data[data["value"].isna() & data["note"].notna()]
     rates_used, unconverted = _conversions(plan, year, numeric, fx)
-    numeric_of = dict(tuple(numeric.groupby(["indicator", "breakdown"], sort=False))) if len(numeric) else {}
-    no_data_of = dict(tuple(no_data.groupby(["indicator", "breakdown"], sort=False))) if len(no_data) else {}
-    empty = numeric.iloc[0:0]
+    kinds = {i.id: i.kind for i in plan.all_indicators()}
+    usd = _usd(numeric, fx, year)  # every year at the cycle year's rates
+    comparable = numeric["value"].where(numeric["indicator"].map(kinds) != "amount", usd).to_numpy(dtype="float64")
+    economy = numeric["economy"].to_numpy(dtype=object)
+    value = numeric["value"].to_numpy(dtype="float64")
+    unit = numeric["unit"].to_numpy(dtype=object)
+    row_year = numeric["year"].to_numpy()
+    positions = numeric.groupby(["indicator", "breakdown"], sort=False).indices if len(numeric) else {}
+    current_no_data = no_data[no_data["year"] == year]
+    no_data_of = current_no_data.groupby(["indicator", "breakdown"], sort=False).indices if len(current_no_data) else {}
+    no_data_economy = current_no_data["economy"].to_numpy(dtype=object)
+    nothing = np.array([], dtype=np.intp)
     baseline = plan.period.start
     for indicator in plan.all_indicators():
         if indicator.id in skip:
             continue
         for breakdown in indicator.breakdowns:
-            rows = numeric_of.get((indicator.id, breakdown), empty).copy()
-            if indicator.kind == "amount":
-                rows["comparable"] = _usd(rows, fx, year)  # every year at the cycle year's rates
-            else:
-                rows["comparable"] = rows["value"]
-            reported = rows[rows["year"] == year]
-            for row in reported.itertuples():
-                figures.append(_figure(indicator.id, breakdown, year, "VALUE", row.value, row.unit, [row.economy]))
+            rows = positions.get((indicator.id, breakdown), nothing)
+            reported = rows[row_year[rows] == year]
+            for at in reported:
+                figures.append(_figure(indicator.id, breakdown, year, "VALUE", value[at], unit[at], [economy[at]]))
             figures.append(
-                _figure(indicator.id, breakdown, year, "N_REPORTING", len(reported), "economies", list(reported["economy"]))
+                _figure(indicator.id, breakdown, year, "N_REPORTING", len(reported), "economies", list(economy[reported]))
             )
             # Aggregates only from comparable values: an amount without an FX rate is listed, not added.
-            rows = rows[rows["comparable"].notna()]
-            current = rows[rows["year"] == year]
-            economies = sorted(current["economy"])
-            answers = no_data_of.get((indicator.id, breakdown), no_data.iloc[0:0])
-            answered_no_data = sorted(answers.loc[answers["year"] == year, "economy"])
+            rows = rows[~np.isnan(comparable[rows])]
+            current = rows[row_year[rows] == year]
+            economies = sorted(economy[current])
+            answered_no_data = sorted(no_data_economy[no_data_of.get((indicator.id, breakdown), nothing)])
             figures.append(
                 _figure(indicator.id, breakdown, year, "N_NO_DATA", len(answered_no_data), "economies", answered_no_data)
             )
             if indicator.kind == "percent":
-                values = current["value"].tolist()
-                figures.append(
-                    _figure(
-                        indicator.id, breakdown, year, "MEAN", statistics.fmean(values) if values else None, "percent", economies
-                    )
-                )
-                figures.append(
-                    _figure(
-                        indicator.id,
-                        breakdown,
-                        year,
-                        "MEDIAN",
-                        statistics.median(values) if values else None,
-                        "percent",
-                        economies,
-                    )
-                )
+                values = value[current].tolist()
+                mean = statistics.fmean(values) if values else None
+                median = statistics.median(values) if values else None
+                figures.append(_figure(indicator.id, breakdown, year, "MEAN", mean, "percent", economies))
+                figures.append(_figure(indicator.id, breakdown, year, "MEDIAN", median, "percent", economies))
             else:
-                total = float(current["comparable"].sum()) if len(current) else None
-                figures.append(
-                    _figure(
-                        indicator.id, breakdown, year, "SUM", total, "USD" if indicator.kind == "amount" else "count", economies
-                    )
-                )
+                total = float(comparable[current].sum()) if len(current) else None
+                total_unit = "USD" if indicator.kind == "amount" else "count"
+                figures.append(_figure(indicator.id, breakdown, year, "SUM", total, total_unit, economies))
             for statistic, other in (("CHANGE_PREV", year - 1), ("CHANGE_BASELINE", baseline)):
                 if other >= year or other < baseline:
                     continue
-                value, unit, panel = _change(indicator.kind, current, rows[rows["year"] == other])
-                figures.append(_figure(indicator.id, breakdown, year, statistic, value, unit, panel))
+                before = rows[row_year[rows] == other]
+                change, change_unit, panel = _change(
+                    indicator.kind,
+                    dict(zip(economy[current], comparable[current], strict=True)),
+                    dict(zip(economy[before], comparable[before], strict=True)),
+                )
+                figures.append(_figure(indicator.id, breakdown, year, statistic, change, change_unit, panel))
     figures += _coverage(plan, year, data)
     return figures, {"fx_rates_used": rates_used, "fx_base": fx.base, "not_converted": unconverted}
 
@@ -388,7 +388,8 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
             assert existing is not None
             count = session.scalar(select(func.count()).where(RollupFigureRow.snapshot_id == existing.id))
             return SnapshotResult(existing.id, False, list(existing.submission_ids), int(count or 0))
-        session.add_all(RollupFigureRow(snapshot_id=snapshot.id, **figure) for figure in figures)
+        if figures:  # one executemany, not an ORM object per figure
+            session.execute(insert(RollupFigureRow), [{"snapshot_id": snapshot.id, **figure} for figure in figures])
         return SnapshotResult(snapshot.id, True, snapshot.submission_ids, len(figures))
 
 
@@ -404,13 +405,13 @@ def _reusable_figures(session: Session, cycle_id: int, hashes: dict[str, str]) -
     same = frozenset(i for i, digest in hashes.items() if before.get(i) == digest)
     if not same:
         return [], same
-    rows = session.scalars(
-        select(RollupFigureRow)
+    columns = ("indicator_id", "breakdown", "year", "statistic", "value", "unit", "economies")
+    rows = session.execute(
+        select(*(getattr(RollupFigureRow, c) for c in columns))
         .where(RollupFigureRow.snapshot_id == previous.id, RollupFigureRow.indicator_id.in_(same))
         .order_by(RollupFigureRow.id)
     )
-    columns = ("indicator_id", "breakdown", "year", "statistic", "value", "unit", "economies")
-    return [{c: getattr(r, c) for c in columns} for r in rows], same
+    return [dict(zip(columns, row, strict=True)) for row in rows], same
 
 
 def latest_snapshot(session: Session, plan_id: str, year: int) -> RollupSnapshotRow | None:
