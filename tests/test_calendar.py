@@ -146,3 +146,25 @@ def test_outbox_json_follows_the_contract(schedule_dir):
     assert {r["status"] for r in rows} == {"pending"} and {r["kind"] for r in rows} == {"reminder"}
     table = runner.invoke(app, ["outbox", "--status", "pending"]).stdout
     assert "Outbox (20 messages)" in table
+
+
+def test_a_cycle_context_is_parsed_once_per_content_and_again_after_an_edit(smewg_home, monkeypatch):
+    """Every step of a flow run opens the cycle's context: unchanged files are not parsed
+    again, an edited calendar is (its new dates are what the next step sees)."""
+    import yaml
+
+    from smewg.core.cycle import load_cycle_context
+    from smewg.core.settings import get_settings
+    from tests import collection_helpers as h
+
+    h.prepare(smewg_home, monkeypatch)
+    settings = get_settings()
+    first, second = load_cycle_context(settings, 2022), load_cycle_context(settings, 2022)
+    assert first.catalogue is second.catalogue and first.calendar is second.calendar
+    path = smewg_home / "schedule" / "cycle-2022.yaml"
+    edited = yaml.safe_load(path.read_text())
+    edited["extensions"] = {"KOR": "2022-06-30"}
+    path.write_text(yaml.safe_dump(edited))
+    third = load_cycle_context(settings, 2022)
+    assert third.calendar is not first.calendar and str(third.calendar.deadline_for("KOR")) == "2022-06-30"
+    assert third.catalogue.plan == first.catalogue.plan

@@ -3,10 +3,12 @@ the settings, the plan catalogue, the calendar, the Slack channels and one store
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -57,12 +59,34 @@ class CycleContext:
         return datetime.combine(day + timedelta(days=1), time(), tzinfo=ZoneInfo(self.calendar.timezone))
 
 
+_PARSED: dict[str, tuple[Catalogue, Calendar, ChannelDirectory]] = {}
+"""Parsed and validated files by their content (they are frozen models, safe to share)."""
+
+
 def load_cycle_context(settings: Settings, year: int) -> CycleContext:
-    """The context of cycle ``year``; plan and economies files are parsed once per content."""
+    """The context of cycle ``year``. The plan, economies, calendar and Slack files are
+    parsed and validated once per content in a process (a flow run opens a context for
+    every step); an edited file is read again, a missing or broken one raises as always."""
+    files = (settings.plan_file, settings.economies_file, calendar_path(settings.schedule_dir, year), settings.slack_file)
+    digest = hashlib.sha256(f"{settings.slack_secretariat_channel}\0{year}".encode())
+    try:
+        for path in files:
+            digest.update(f"\0{path}\0".encode() + Path(path).read_bytes())
+    except OSError:
+        return CycleContext(settings, *_parse(settings, year))  # raises the loader's own error
+    key = digest.hexdigest()
+    if key not in _PARSED:
+        if len(_PARSED) >= 64:
+            _PARSED.clear()
+        _PARSED[key] = _parse(settings, year)
+    return CycleContext(settings, *_PARSED[key])
+
+
+def _parse(settings: Settings, year: int) -> tuple[Catalogue, Calendar, ChannelDirectory]:
     catalogue = load_catalogue(settings.plan_file, settings.economies_file)
     calendar = load_calendar(calendar_path(settings.schedule_dir, year), catalogue.plan)
     channels = load_channels(settings.slack_file, settings.slack_secretariat_channel)
-    return CycleContext(settings, catalogue, calendar, channels)
+    return catalogue, calendar, channels
 
 
 @contextmanager

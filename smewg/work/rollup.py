@@ -136,26 +136,31 @@ def _change(kind: str, now: dict[str, float], before: dict[str, float]) -> tuple
 
 def indicator_input_hashes(plan: Plan, year: int, data: pd.DataFrame, fx: FxTable) -> dict[str, str]:
     """Per indicator, a hash of everything its figures are computed from: its rows in the
-    years read, its definition and the cycle year's rates of the currencies it uses."""
-    hashes = {}
-    rows_of = dict(tuple(data.groupby("indicator", sort=False))) if len(data) else {}
+    years read (in any order), its definition and the cycle year's rates of the currencies
+    it uses. Rows are hashed once, vectorised; an indicator's hash is over its sorted row hashes."""
     columns = ["economy", "year", "breakdown", "value", "unit", "note"]
+    row_hashes = pd.util.hash_pandas_object(data[columns], index=False).to_numpy() if len(data) else np.array([], "uint64")
+    positions = data.groupby("indicator", sort=False).indices if len(data) else {}
+    units = data["unit"].to_numpy(dtype=object)
+    hashes = {}
     for indicator in plan.all_indicators():
-        rows = rows_of.get(indicator.id)
-        text = "" if rows is None else rows[columns].sort_values(columns[:3]).to_csv(index=False)
-        units = sorted(set(rows["unit"].dropna())) if rows is not None and indicator.kind == "amount" else []
-        hashes[indicator.id] = hashlib.sha256(
+        rows = positions.get(indicator.id)
+        digest = hashlib.sha256()
+        if rows is not None:
+            digest.update(np.sort(row_hashes[rows]).tobytes())
+        used = sorted({u for u in units[rows] if isinstance(u, str)}) if rows is not None and indicator.kind == "amount" else []
+        digest.update(
             json.dumps(
                 [
                     ROLLUP_VERSION,
                     year,
                     indicator.model_dump(mode="json"),
                     plan.period.start,
-                    text,
-                    [(u, fx.rate(year, u)) for u in units],
+                    [(u, fx.rate(year, u)) for u in used],
                 ]
             ).encode()
-        ).hexdigest()
+        )
+        hashes[indicator.id] = digest.hexdigest()
     return hashes
 
 
