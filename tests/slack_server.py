@@ -7,7 +7,8 @@ that make the client time out. Faults are scripted per method, in order:
     server.script("chat.postMessage", "429", "500", "timeout")
 
 ``"timeout"`` stores the message and then answers too late (delivered, but the client
-cannot know); ``"timeout-lost"`` answers too late without storing it.
+cannot know); ``"timeout-lost"`` answers too late without storing it; ``"500-posted"``
+stores it and answers 500 (Slack has it, the client is told it failed).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class FakeSlack:
     token: str
     channels: dict[str, str] = field(default_factory=dict)  # "#name" -> "C..."
     slow_seconds: float = 2.5
+    post_seconds: float = 0.0  # every post takes this long (Slack under load)
     posted: list[dict[str, Any]] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     _faults: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
@@ -74,6 +76,7 @@ class FakeSlack:
         return {"ok": False, "error": "unknown_method"}
 
     def _post(self, params: dict[str, Any]) -> dict[str, Any]:
+        time.sleep(self.post_seconds)
         channel_id = self.channel_id(params.get("channel", ""))
         if channel_id is None:
             return {"ok": False, "error": "channel_not_found"}
@@ -159,6 +162,9 @@ def _handler(fake: FakeSlack):
                 return self._answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
             if fault in ("500", "503"):
                 return self._answer(int(fault), {"ok": False, "error": "internal_error"})
+            if fault == "500-posted":  # Slack took the message, then failed to answer
+                fake.handle(method, params)
+                return self._answer(500, {"ok": False, "error": "internal_error"})
             if fault == "timeout":
                 document = fake.handle(method, params)
                 time.sleep(fake.slow_seconds)

@@ -131,3 +131,19 @@ def test_the_token_can_come_from_a_prefect_secret_block(prefect_api, slack, monk
     client = make_client(get_settings(), slack_token(get_settings()))
     assert client.auth_test()["ok"] is True
     assert TOKEN not in repr(get_settings())
+
+
+def test_remind_exits_non_zero_in_one_line_when_slack_takes_nothing(prefect_api, slack):
+    """Slack answering 500 to every post: nothing is posted twice, every reminder stays in
+    the outbox, and the command says so in one line and exits 1 (a scheduler sees it)."""
+    from typer.testing import CliRunner
+
+    from smewg.cli import app
+
+    slack.script("chat.postMessage", *["500"] * 60)
+    result = CliRunner().invoke(app, ["remind", "--year", "2022", "--as-of", "2022-05-17"])
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "21 message(s) could not be delivered" in errors[0] and "smewg outbox send" in errors[0]
+    assert slack.posted == [] and slack.calls("chat.postMessage") == 21  # each tried once, none resent blindly
+    assert {r.status for r in _outbox()} == {"failed"} and all(r.outcome_unknown for r in _outbox())

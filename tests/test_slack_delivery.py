@@ -100,16 +100,43 @@ def test_429_then_500_then_timeout_still_delivers_every_message_exactly_once(sla
     slack.script("chat.postMessage", "429", "500", "timeout")
 
     first = _deliver(engine)
-    assert (first.delivered, first.failed) == (2, 1)
+    assert (first.delivered, first.failed) == (1, 2)
     rows = _rows(engine)
-    assert rows[keys[0]].status == "failed" and rows[keys[0]].last_error.startswith("outcome unknown: no answer")
-    assert slack.calls("chat.postMessage") == 5  # 429, 500 and the slow one for the first; one each for the others
+    assert rows[keys[0]].outcome_unknown and rows[keys[0]].last_error.startswith("outcome unknown: Slack answered HTTP 500")
+    assert rows[keys[1]].outcome_unknown and rows[keys[1]].last_error.startswith("outcome unknown: no answer")
+    # 429 is retried (Slack did not take it); a post's 500 is not resent blindly: 429, 500, the slow one, the third.
+    assert slack.calls("chat.postMessage") == 4
 
     second = _deliver(engine)
-    assert (second.delivered, second.failed) == (1, 0)
-    assert sorted(_posted_keys(slack)) == sorted(keys)  # the timed-out post was found, not repeated
+    assert (second.delivered, second.failed) == (2, 0)
+    assert sorted(_posted_keys(slack)) == sorted(keys)  # each once: the timed-out post was found, the 500 one sent
     assert slack.calls("chat.postMessage") == 5
     assert {r.status for r in _rows(engine).values()} == {"delivered"}
+    assert not any(r.outcome_unknown for r in _rows(engine).values())
+
+
+def test_a_post_slack_took_before_answering_500_is_in_the_channel_once(slack, engine):
+    keys = _queue(engine, "#smewg-fp-kor", "#smewg-fp-per")
+    slack.script("chat.postMessage", "500-posted", "500-posted", "500-posted")
+    assert _deliver(engine).failed == 2
+    assert _deliver(engine).delivered == 2  # found in the history, not posted again
+    assert sorted(_posted_keys(slack)) == sorted(keys)
+
+
+def test_the_unknown_outcome_survives_a_failed_lookup_and_a_bad_token(slack, engine, monkeypatch):
+    """After a timeout the next runs may fail in other ways; the message must still be looked
+    for before it is posted again, however many runs later."""
+    keys = _queue(engine, "#smewg-fp-kor")
+    slack.script("chat.postMessage", "timeout")
+    assert _deliver(engine).failed == 1
+    slack.script("conversations.history", "error:internal_error")  # the lookup itself fails
+    assert _deliver(engine).failed == 1
+    monkeypatch.setenv("SMEWG_SLACK_TOKEN", "xoxb-wrong")
+    assert _deliver(engine).failed == 1
+    monkeypatch.setenv("SMEWG_SLACK_TOKEN", TOKEN)
+    assert _rows(engine)[keys[0]].outcome_unknown
+    assert _deliver(engine).delivered == 1
+    assert _posted_keys(slack) == keys  # posted once, by the first run
 
 
 def test_a_post_lost_in_a_timeout_is_sent_on_the_next_run(slack, engine):
@@ -174,10 +201,12 @@ def test_the_local_slack_answers_as_slack_does(slack):
 
 def test_persistent_server_errors_leave_the_message_waiting(slack, engine):
     keys = _queue(engine, "#smewg-fp-kor")
-    slack.script("chat.postMessage", "500", "500", "500")  # one try and both retries fail
-    report = _deliver(engine)
-    assert report.failed == 1 and "slack error" in report.problems[0]
-    assert _rows(engine)[keys[0]].status == "failed"
+    slack.script("chat.postMessage", "500", "500", "500")
+    for _ in range(3):  # each run: the history is searched (not there), the post fails again
+        report = _deliver(engine)
+        assert report.failed == 1 and "Slack answered HTTP 500" in report.problems[0]
+        assert _rows(engine)[keys[0]].status == "failed"
+    assert slack.calls("chat.postMessage") == 3  # never resent blindly within a run
     assert _deliver(engine).delivered == 1
     assert _posted_keys(slack) == keys
 
@@ -245,3 +274,70 @@ def test_the_token_never_appears_in_logs_or_outbox_rows(slack, engine, caplog, m
     for row in _rows(engine).values():
         assert TOKEN not in f"{row.text}{row.blocks}{row.last_error}"
     assert TOKEN not in repr(get_settings()) and TOKEN not in str(get_settings().model_dump())
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_deliveries_at_once_post_each_message_once(slack, smewg_home, monkeypatch, backend):
+    """Collection and reminders deliver the outbox on overlapping schedules: each delivery
+    claims a message before posting it, so a slow Slack never gets the same message twice."""
+    import threading
+
+    from tests.conftest import create_postgres_database, drop_postgres_database
+
+    database = None
+    if backend == "postgresql":
+        database, url = create_postgres_database()
+        monkeypatch.setenv("SMEWG_DATABASE_URL", url)
+    settings = get_settings()
+    migrate_store(settings)
+    load_catalogue_into_store(settings)
+    engines = [create_store_engine(settings.resolved_database_url) for _ in range(2)]
+    try:
+        keys = _queue(engines[0], *(["#smewg-fp-kor", "#smewg-fp-per", "#smewg-fp-vnm"] * 7))
+        slack.post_seconds = 0.2
+        start = threading.Barrier(2)
+        reports = []
+
+        def deliver(engine):
+            client = _client()
+            start.wait()
+            reports.append(deliver_outbox(engine, client))
+
+        threads = [threading.Thread(target=deliver, args=(engine,)) for engine in engines]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(_posted_keys(slack)) == sorted(keys)  # 21 posts for 21 messages
+        assert sum(r.delivered for r in reports) == 21 and sum(r.failed for r in reports) == 0
+        assert all(r.delivered > 0 for r in reports)  # both worked, on different messages
+        assert {r.status for r in _rows(engines[0]).values()} == {"delivered"}
+    finally:
+        for engine in engines:
+            engine.dispose()
+        if database:
+            drop_postgres_database(database)
+
+
+def test_a_claim_left_by_a_killed_delivery_expires_and_is_checked_before_posting(slack, engine):
+    """A delivery killed between its claim and Slack's answer leaves the message claimed: it
+    waits until the claim expires, then counts as an unknown outcome (history first)."""
+    from datetime import timedelta
+
+    from smewg.work.slack import CLAIM_SECONDS, _claim
+
+    keys = _queue(engine, "#smewg-fp-kor")
+    with session_scope(engine) as session:
+        notification = session.scalar(select(NotificationRow))
+        notification_id = notification.id
+    killed_at = now_utc()
+    assert _claim(engine, notification_id, "killed-run", killed_at)
+    client = _client()
+    client.chat_postMessage(
+        channel="#smewg-fp-kor", text="x", metadata={"event_type": "smewg_notification", "event_payload": {"dedupe_key": keys[0]}}
+    )
+    assert deliver_outbox(engine, client).elsewhere == 1  # still claimed: not taken
+    later = lambda: killed_at + timedelta(seconds=CLAIM_SECONDS + 1)  # noqa: E731
+    report = deliver_outbox(engine, client, clock=later)
+    assert report.delivered == 1
+    assert _posted_keys(slack) == keys  # found in the history, not posted a second time

@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of, require_initialised_store
-from smewg.cli.output import console, emit_json, fail
+from smewg.cli.output import console, emit_json, fail, fail_if_undelivered
 
 app = typer.Typer(help="The yearly cycle as one daily flow.", no_args_is_help=True)
 
@@ -44,6 +44,7 @@ def watch(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption = 
     result = watch_deadlines(year=year, as_of=parse_as_of(as_of))
     if json_output:
         emit_json(result)
+        fail_if_undelivered(result["delivery"])
         return
     table = Table(title=f"Deadline watch {year} as of {result['as_of']}")
     table.add_column("economy")
@@ -55,3 +56,4 @@ def watch(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption = 
         console.print(f"Secretariat alert: {alert['what']}", highlight=False, markup=False)
     d = result["delivery"]
     console.print(f"delivered {d['delivered']}, failed {d['failed']}, waiting in the outbox {d['waiting']}")
+    fail_if_undelivered(d)

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from smewg.cli.options import JsonOption
-from smewg.cli.output import console, emit_json, fail
+from smewg.cli.output import console, emit_json, fail_if_undelivered
 from smewg.core.settings import get_settings
 from smewg.core.store import read_session
 
@@ -66,8 +66,4 @@ def send(json_output: JsonOption = False) -> None:
         emit_json(report)
     else:
         console.print(f"delivered {report['delivered']}, failed {report['failed']}, waiting {report['waiting']}")
-    if report["failed"]:
-        fail(
-            f"{report['failed']} message(s) could not be delivered ({'; '.join(report['problems'][:3])}); "
-            "they stay in the outbox for the next run (smewg outbox --status failed)"
-        )
+    fail_if_undelivered(report)

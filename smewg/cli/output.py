@@ -32,3 +32,13 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Print ``error: message`` on stderr and exit non-zero."""
     print_error(message)
     raise typer.Exit(code)
+
+
+def fail_if_undelivered(delivery: dict[str, Any]) -> None:
+    """Exit 1 with one line when Slack did not take every message (they stay in the outbox)."""
+    if delivery.get("failed"):
+        problems = "; ".join(dict.fromkeys(delivery.get("problems") or []))
+        fail(
+            f"{delivery['failed']} message(s) could not be delivered ({problems[:300]}); "
+            "they stay in the outbox for the next run (smewg outbox --status failed, smewg outbox send)"
+        )

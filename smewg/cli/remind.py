@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of, require_initialised_store
-from smewg.cli.output import console, emit_json
+from smewg.cli.output import console, emit_json, fail_if_undelivered
 from smewg.core.settings import get_settings
 
 
@@ -36,6 +36,8 @@ def remind(
         result = send_reminders(year=year, as_of=day)
     if json_output:
         emit_json(result)
+        if not dry_run:
+            fail_if_undelivered(result["delivery"])
         return
     table = Table(title=f"Reminders {year} as of {day.isoformat()}" + (" (dry run: nothing sent)" if dry_run else ""))
     for column in ("economy", "step", "channel"):
@@ -46,3 +48,4 @@ def remind(
     if not dry_run:
         d = result["delivery"]
         console.print(f"delivered {d['delivered']}, failed {d['failed']}, waiting in the outbox {d['waiting']}")
+        fail_if_undelivered(d)

@@ -1,15 +1,20 @@
 """Deliver the outbox to Slack with slack-sdk's ``WebClient`` and its retry handlers.
 
-Delivery is at-most-once per message and never loses one:
+Delivery is at most once per message and never loses one:
 
+* a delivery claims each message in the store before posting it (one conditional UPDATE,
+  committed first): two deliveries running at once (the hourly collection and the morning
+  reminders) never take the same message; a claim left by a killed run expires;
 * each message carries its dedupe key in Slack message ``metadata``;
-* 429 (honouring ``Retry-After``), 5xx and connection errors are retried by slack-sdk's
-  own handlers; what still fails stays in the outbox (status ``failed``) for the next run;
-* a read timeout or a dropped connection leaves the outcome unknown (Slack may have posted
-  it), so before posting such a message again the channel's recent history is searched
-  for its dedupe key;
+* 429 (honouring ``Retry-After``) is retried by slack-sdk's handler; 5xx and connection
+  errors too, except for a post, which may have reached Slack before the error: such an
+  answer, a read timeout or an expired claim marks the outcome unknown, and before the
+  message is posted again the channel's history is searched for its dedupe key. The mark
+  is a column of its own, cleared only when Slack confirms the post or the history shows
+  it, so a failed lookup or a run with a bad token in between cannot lose it;
 * ``invalid_auth`` and friends stop the run with one clear log line (every other message
-  would fail the same way); ``channel_not_found`` names the channel and moves on.
+  would fail the same way); ``channel_not_found`` names the channel and moves on; the
+  commands that deliver exit 1 when a message could not go.
 
 With no token configured nothing is sent: messages wait in the outbox (``smewg outbox``).
 """
@@ -17,10 +22,11 @@ With no token configured nothing is sent: messages wait in the outbox (``smewg o
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -30,8 +36,10 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.models.metadata import Metadata
-from sqlalchemy import Engine, select
+from sqlalchemy import CursorResult, Engine, case, or_, select, true, update
 
 from smewg.core.clock import now_utc
 from smewg.core.settings import Settings
@@ -44,6 +52,8 @@ AUTH_ERRORS = frozenset(
 )
 CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 UNKNOWN_OUTCOME = "outcome unknown"
+CLAIM_SECONDS = 15 * 60
+"""Longer than any one post can take (timeouts x retries): a live delivery never loses its claim."""
 
 
 def make_client(settings: Settings, token: str | None) -> WebClient | None:
@@ -59,11 +69,39 @@ def make_client(settings: Settings, token: str | None) -> WebClient | None:
         base_url=settings.slack_base_url,
         timeout=settings.slack_timeout_seconds,
         retry_handlers=[
-            ConnectionErrorRetryHandler(),
+            _ConnectionErrorRetry(),
             RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
+            _ServerErrorRetry(max_retry_count=2),
         ],
     )
+
+
+def _is_post(request: HttpRequest) -> bool:
+    return request.url.rstrip("/").endswith("chat.postMessage")
+
+
+class _ServerErrorRetry(ServerErrorRetryHandler):
+    """slack-sdk's 5xx retry, except for posts: Slack may have posted the message before it
+    failed, and resending blindly posts it twice. A post's 5xx is an unknown outcome instead
+    (the channel's history is searched before the next attempt)."""
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response=None, error=None) -> bool:
+        return not _is_post(request) and super()._can_retry(state=state, request=request, response=response, error=error)
+
+
+class _ConnectionErrorRetry(ConnectionErrorRetryHandler):
+    """slack-sdk's connection retry; a post is resent only when the connection was refused
+    (nothing was sent). A reset or a dropped answer may follow a delivered post."""
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response=None, error=None) -> bool:
+        if _is_post(request) and not _refused(error):
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
+
+
+def _refused(error: BaseException | None) -> bool:
+    reason = getattr(error, "reason", error)
+    return isinstance(reason, ConnectionRefusedError)
 
 
 @dataclass
@@ -71,10 +109,17 @@ class DeliveryReport:
     delivered: int = 0
     failed: int = 0
     waiting: int = 0
+    elsewhere: int = 0  # being sent by another delivery running at the same time
     problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"delivered": self.delivered, "failed": self.failed, "waiting": self.waiting, "problems": self.problems}
+        return {
+            "delivered": self.delivered,
+            "failed": self.failed,
+            "waiting": self.waiting,
+            "elsewhere": self.elsewhere,
+            "problems": self.problems,
+        }
 
 
 class _StopDelivery(Exception):
@@ -118,12 +163,19 @@ def _already_posted(client: WebClient, channels: _ChannelIds, row: NotificationR
 
 
 def _deliver_one(client: WebClient, channels: _ChannelIds, row: NotificationRow, logger: logging.Logger) -> bool:
-    """Post one message; True when Slack has it. Raises _StopDelivery when no message can go."""
+    """Post one message; True when Slack has it. Raises _StopDelivery when no message can go.
+
+    ``row.outcome_unknown`` is set by every ambiguous answer and cleared only when Slack
+    confirms the post or the channel's history shows it: a failed lookup or a run with a bad
+    token in between leaves it set, so the message is never posted blindly twice.
+    """
     label = f"message {row.id} ({row.kind}) to {row.channel}"
     try:
-        if row.last_error and row.last_error.startswith(UNKNOWN_OUTCOME) and _already_posted(client, channels, row):
-            logger.info("%s was posted before its answer timed out; not posting it again", label)
-            return True
+        if row.outcome_unknown:
+            if _already_posted(client, channels, row):
+                logger.info("%s was posted before its answer was lost; not posting it again", label)
+                return True
+            logger.info("%s: not in the channel's history; posting it", label)
         client.chat_postMessage(
             channel=row.channel,
             text=row.text,
@@ -151,20 +203,53 @@ def _deliver_one(client: WebClient, channels: _ChannelIds, row: NotificationRow,
                 label,
             )
             return False
+        if status is not None and status >= 500:
+            row.outcome_unknown = True
+            row.last_error = f"{UNKNOWN_OUTCOME}: Slack answered HTTP {status}; its history is checked before a resend"
+            logger.warning("Slack answered HTTP %s for %s; it may have been posted, the next run checks", status, label)
+            return False
         row.last_error = f"slack error {code or status}"
         logger.warning("Slack did not take %s (%s, HTTP %s) after retries; it stays in the outbox", label, code, status)
         return False
     except TimeoutError:
+        row.outcome_unknown = True
         row.last_error = f"{UNKNOWN_OUTCOME}: no answer within the time limit; checked for a duplicate before resending"
         logger.warning(
             "Slack did not answer in time for %s; it may have been posted, the next run checks before resending", label
         )
         return False
     except (URLError, ConnectionError, OSError) as error:
-        # A connection dropped mid-request may have delivered the post: check before resending.
-        row.last_error = f"{UNKNOWN_OUTCOME}: cannot reach Slack: {getattr(error, 'reason', error)}"
+        if not _refused(error):  # a connection dropped mid-request may have delivered the post
+            row.outcome_unknown = True
+        row.last_error = f"cannot reach Slack: {getattr(error, 'reason', error)}"
         logger.error("Cannot reach Slack (%s); undelivered messages stay in the outbox", getattr(error, "reason", error))
         raise _StopDelivery from None
+
+
+def _claim(engine: Engine, notification_id: int, token: str, now: datetime) -> bool:
+    """Take ``notification_id`` for this delivery; False when another delivery has it.
+
+    One UPDATE, committed before anything is posted: SQLite serialises it, PostgreSQL
+    re-checks the condition after a concurrent claim commits, so two deliveries never both
+    succeed. A claim left behind (a killed run) expires after ``CLAIM_SECONDS`` and marks
+    the message's outcome unknown.
+    """
+    with session_scope(engine) as session:
+        claimed = session.execute(
+            update(NotificationRow)
+            .where(
+                NotificationRow.id == notification_id,
+                NotificationRow.status != "delivered",
+                or_(NotificationRow.claimed_until.is_(None), NotificationRow.claimed_until < now),
+            )
+            .values(
+                claim_token=token,
+                claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
+                outcome_unknown=case((NotificationRow.claim_token.is_not(None), true()), else_=NotificationRow.outcome_unknown),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool(cast(CursorResult, claimed).rowcount == 1)
 
 
 def deliver_outbox(
@@ -184,11 +269,16 @@ def deliver_outbox(
         return report
     channels = _ChannelIds(client)
     for position, notification_id in enumerate(ids):
+        token = uuid.uuid4().hex
+        if not _claim(engine, notification_id, token, clock()):
+            report.elsewhere += 1  # another delivery is sending it (or has sent it)
+            continue
         with session_scope(engine) as session:
             row = session.get(NotificationRow, notification_id)
-            if row is None:
+            if row is None or row.claim_token != token:
                 continue
             row.attempts += 1
+            row.claim_token, row.claimed_until = None, None
             try:
                 delivered = _deliver_one(client, channels, row, logger)
             except _StopDelivery:
@@ -198,7 +288,7 @@ def deliver_outbox(
                 report.problems.append(row.last_error or "stopped")
                 return report
             if delivered:
-                row.status, row.delivered_at, row.last_error = "delivered", clock(), None
+                row.status, row.delivered_at, row.last_error, row.outcome_unknown = "delivered", clock(), None, False
                 report.delivered += 1
             else:
                 row.status = "failed"

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -261,6 +262,14 @@ class NotificationRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    """Set by the delivery that is sending the message (see ``smewg.work.slack``)."""
+    claimed_until: Mapped[datetime | None]
+    """Until then no other delivery takes the message; a claim left behind by a killed run expires."""
+    outcome_unknown: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """A post may have reached Slack without an answer (timeout, 5xx, dropped connection, a
+    claim that expired): the channel's history is searched before it is posted again. Cleared
+    only by a confirmed post or a history lookup that found it."""
 
 
 # -- rollups and reviews -----------------------------------------------------------
