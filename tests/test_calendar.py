@@ -168,3 +168,22 @@ def test_a_cycle_context_is_parsed_once_per_content_and_again_after_an_edit(smew
     third = load_cycle_context(settings, 2022)
     assert third.calendar is not first.calendar and str(third.calendar.deadline_for("KOR")) == "2022-06-30"
     assert third.catalogue.plan == first.catalogue.plan
+
+
+def test_a_calendar_whose_year_disagrees_with_its_file_name_is_refused_naming_both(smewg_home, monkeypatch):
+    import yaml
+
+    from smewg.core.calendar import CalendarError, load_calendar
+    from tests import collection_helpers as h
+
+    h.prepare(smewg_home, monkeypatch)
+    path = smewg_home / "schedule" / "cycle-2023.yaml"
+    document = yaml.safe_load((smewg_home / "schedule" / "cycle-2022.yaml").read_text())
+    path.write_text(yaml.safe_dump(document))  # the 2022 calendar copied under the 2023 name
+    with pytest.raises(CalendarError) as refused:
+        load_calendar(path)
+    assert str(refused.value) == (
+        f"{path}: year: 2022, but the file is the calendar of 2023 (cycle-2023.yaml); "
+        "correct the year or rename the file to cycle-2022.yaml"
+    )
+    assert load_calendar(smewg_home / "schedule" / "cycle-2022.yaml").year == 2022

@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of, require_initialised_store
 from smewg.cli.output import console, emit_json, err_console
 from smewg.core.settings import get_settings
+from smewg.work.untrusted import terminal_safe
 
 
 def templates(
@@ -77,7 +79,7 @@ def collect(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption 
     for o in new:
         table.add_row(
             o["economy"],
-            o["file"],
+            Text(terminal_safe(o["file"])),  # a file name is not markup, nor terminal control
             str(o["version"]),
             o["status"],
             str(o["rows_accepted"]),
@@ -86,7 +88,7 @@ def collect(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption 
         )
     console.print(table)
     for warning in result["warnings"]:
-        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        err_console.print(Text.assemble(("warning: ", "yellow"), terminal_safe(warning)), highlight=False)
 
 
 def submissions(year: YearOption, json_output: JsonOption = False) -> None:
@@ -114,6 +116,6 @@ def submissions(year: YearOption, json_output: JsonOption = False) -> None:
             str(r["rows_quarantined"]),
             str(r["rows_flagged"]),
             r["received_at"][:16],
-            r["file"],
+            Text(terminal_safe(r["file"])),
         )
     console.print(table)

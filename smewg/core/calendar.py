@@ -207,6 +207,11 @@ def load_calendar(path: Path, plan: Plan | None = None) -> Calendar:
     year = path.stem.removeprefix("cycle-")
     _, raw = read_yaml(path, CalendarError, missing=f"no calendar; create it with `smewg schedule new {year}`")
     calendar = validate(Calendar, raw, path, CalendarError, "the calendar")
+    if year.isdigit() and int(year) != calendar.year:
+        raise CalendarError(
+            f"{path}: year: {calendar.year}, but the file is the calendar of {year} (cycle-{year}.yaml); "
+            f"correct the year or rename the file to cycle-{calendar.year}.yaml"
+        )
     if plan is not None:
         check_against_plan(calendar, plan, str(path))
     return calendar

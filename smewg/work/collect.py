@@ -22,6 +22,7 @@ from smewg.work.inbox import InboxFile, scan_inbox
 from smewg.work.parse import ParsedSubmission, SubmissionRejected, parse_submission
 from smewg.work.quality import FileToValidate, Validation, validate_many
 from smewg.work.submissions import Outcome, already_stored, previous_year_values, store_submission
+from smewg.work.untrusted import terminal_safe
 from smewg.work.validation_report import write_validation_report
 
 
@@ -102,7 +103,7 @@ def _store(context: CycleContext, arrival: _Arrival, validation: Validation | No
         problem = (
             {"row": rejection.row, "field": rejection.field, "severity": "error", "message": str(rejection)} if rejection else {}
         )
-        logger.warning("%s/%s rejected: %s", item.economy, item.path.name, rejection)
+        logger.warning("%s/%s rejected: %s", item.economy, terminal_safe(item.path.name), terminal_safe(rejection))
         return store_submission(
             context.engine,
             **common,
@@ -137,7 +138,7 @@ def _store(context: CycleContext, arrival: _Arrival, validation: Validation | No
         logger.info(
             "%s/%s stored as version %d: %d rows accepted, %d quarantined, %d flagged",
             item.economy,
-            item.path.name,
+            terminal_safe(item.path.name),
             outcome.version,
             outcome.rows_accepted,
             outcome.rows_quarantined,
@@ -152,7 +153,12 @@ def collect_files(context: CycleContext, files: list[InboxFile], *, logger=None)
     together (one Great Expectations run for the lot: see ``quality.validate_many``), then
     each is stored in a transaction of its own: a bad file changes nothing for the others."""
     logger = logger or logging.getLogger("smewg.collect")
-    read = [_read(context, item) for item in files]
+    read: list[Outcome | _Arrival] = []
+    for item in files:
+        try:
+            read.append(_read(context, item))
+        except OSError as error:  # gone or unreadable since the scan: the next run sees it again
+            logger.warning("%s/%s cannot be read (%s); left for the next run", item.economy, terminal_safe(item.path.name), error)
     arrivals = [r for r in read if isinstance(r, _Arrival) and r.parsed is not None]
     judged = validate_many(
         [FileToValidate(a.parsed.frame, a.parsed.problems, a.previous) for a in arrivals if a.parsed is not None],

@@ -8,6 +8,7 @@ simulation ``as_of`` a given day only sees what had arrived by then.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -39,7 +40,8 @@ def scan_inbox(
     """Files per economy that had arrived by the end of ``as_of``, oldest first; and warnings.
 
     A file changed less than ``quiet_seconds`` before ``now`` may still be being copied and
-    waits for the next run; a modification time in the future counts as ``now``.
+    waits for the next run; a modification time in the future counts as ``now``. Entries
+    that are not regular files (pipes, sockets, dangling links) are reported, never opened.
     """
     root = inbox / str(year)
     found: dict[str, list[InboxFile]] = {}
@@ -69,17 +71,27 @@ def scan_inbox(
             if not _inside(path, inbox):
                 warnings.append(f"{path}: a link to outside the inbox; not followed")
                 continue
-            if path.is_dir():
+            try:
+                status = path.stat()  # follows a link inside the inbox to its file
+            except OSError as error:  # a dangling link, a file gone meanwhile, no permission
+                warnings.append(f"{path}: cannot be read ({error.strerror or error}); ignored")
+                continue
+            if stat.S_ISDIR(status.st_mode):
                 warnings.append(f"{path}: sub-folders are not read; put files directly in {folder}")
                 continue
-            received = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-            if (now - received).total_seconds() < quiet_seconds:
-                warnings.append(
-                    f"{path}: changed {max(0, int((now - received).total_seconds()))} s ago, may still "
-                    "be being copied; collected on the next run"
-                )
+            if not stat.S_ISREG(status.st_mode):  # a pipe would block the reader forever
+                warnings.append(f"{path}: not a regular file (a pipe, socket or device); ignored")
                 continue
-            received = min(received, now)
+            received = datetime.fromtimestamp(status.st_mtime, tz=UTC)
+            age = (now - received).total_seconds()
+            if 0 <= age < quiet_seconds:
+                warnings.append(f"{path}: changed {int(age)} s ago, may still be being copied; collected on the next run")
+                continue
+            if age < 0:  # a clock ahead, or a timestamp kept from elsewhere: it has arrived now
+                warnings.append(
+                    f"{path}: modification time {received:%Y-%m-%d %H:%M} UTC is in the future; counted as received now"
+                )
+                received = now
             if received.astimezone(zone).date() <= as_of:
                 files.append(InboxFile(folder.name, path, received))
         if files:

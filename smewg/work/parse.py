@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -83,12 +84,23 @@ def _decode(raw: bytes, path: Path) -> str:
         ) from None
 
 
+MAX_COLUMNS = 50
+"""A header with more cells than this is not the template's (the template has 11 columns)."""
+MAX_UNPACKED_FACTOR = 20
+"""An .xlsx may unpack to at most this many times the submission size limit (zip bombs)."""
+
+
 def _check_columns(columns: list[str], allowed_extra: tuple[str, ...], path: Path) -> None:
     if len(columns) == 1 and ";" in columns[0]:
         raise SubmissionRejected(f"{path.name} uses ';' between columns; use commas (CSV UTF-8)", row=1)
+    if len(columns) > MAX_COLUMNS:
+        raise SubmissionRejected(
+            f"{path.name} header row has {len(columns):,} columns; the columns must be {','.join(CSV_COLUMNS)}", row=1
+        )
+    known = set(CSV_COLUMNS) | set(allowed_extra)
     missing = [c for c in CSV_COLUMNS if c not in columns]
-    unexpected = [c for c in columns if c not in CSV_COLUMNS and c not in allowed_extra]
-    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    unexpected = [c for c in columns if c not in known]
+    duplicated = sorted(c for c, n in Counter(columns).items() if n > 1)
     problems = []
     if missing:
         problems.append(f"missing column(s): {', '.join(missing)}")
@@ -107,7 +119,12 @@ def _read_csv(raw: bytes, path: Path) -> pd.DataFrame:
     if not text.strip():
         raise SubmissionRejected(f"{path.name} is empty")
     # The header is checked as written (pandas would rename a repeated column).
-    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+    first_line = text.split("\n", 1)[0]
+    if len(first_line) > MAX_COLUMNS * 100:  # read no further: a header is a few hundred characters
+        raise SubmissionRejected(
+            f"{path.name} header row is {len(first_line):,} characters long; the columns must be {','.join(CSV_COLUMNS)}", row=1
+        )
+    header = next(csv.reader(io.StringIO(first_line)), [])
     columns = [c.strip().lower() for c in header]
     _check_columns(columns, (), path)
     try:
@@ -121,10 +138,26 @@ def _read_csv(raw: bytes, path: Path) -> pd.DataFrame:
     return frame
 
 
-def _read_xlsx(data: bytes, path: Path) -> tuple[pd.DataFrame, dict[str, str], list[dict]]:
+def _check_unpacked_size(data: bytes, path: Path, limit: int) -> None:
+    """Refuse a workbook whose parts unpack to more than ``limit`` bytes before reading it
+    (a few MB of zip can hold gigabytes of shared strings)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(entry.file_size for entry in archive.infolist())
+    except zipfile.BadZipFile:
+        return  # openpyxl says what is wrong with it
+    if unpacked > limit:
+        raise SubmissionRejected(
+            f"{path.name} unpacks to {unpacked / 1e6:,.0f} MB, over the {limit / 1e6:,.0f} MB limit for a workbook; "
+            "send the template as .xlsx with the data only, or as a CSV UTF-8 file"
+        )
+
+
+def _read_xlsx(data: bytes, path: Path, max_bytes: int = 20_000_000) -> tuple[pd.DataFrame, dict[str, str], list[dict]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_unpacked_size(data, path, MAX_UNPACKED_FACTOR * max_bytes)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
@@ -197,7 +230,7 @@ def parse_submission(
     if suffix == ".csv" and data is not None:
         frame, file_format = _read_csv(data, path), "csv"
     elif suffix == ".xlsx" and data is not None:
-        frame, meta, problems = _read_xlsx(data, path)
+        frame, meta, problems = _read_xlsx(data, path, max_bytes)
         file_format = "xlsx"
         if meta.get("economy") and meta["economy"] != economy:
             raise SubmissionRejected(f"{path.name} is the template of {meta['economy']}, but it is in {economy}'s folder")
