@@ -238,7 +238,24 @@ CASES = [
     ),
     Case("infinite", "KOR.csv", csv_of(set_cell(2, VALUE, "inf")), "quarantined", "'inf' is not a number", 2, "value"),
     Case(
-        "overflowing", "KOR.csv", csv_of(set_cell(2, VALUE, "1e400")), "quarantined", "'1e400' is not a finite number", 2, "value"
+        "5,000 nines",
+        "KOR.csv",
+        csv_of(set_cell(2, VALUE, "9" * 5000)),
+        "quarantined",
+        "'9999999999999999999999999999999999999999... (5,000 characters)' is too large to be a figure",
+        2,
+        "value",
+    ),
+    Case("arabic-indic digits", "KOR.csv", csv_of(set_cell(2, VALUE, "٣٤")), "quarantined", "'٣٤' is not a number", 2, "value"),
+    Case("full-width digits", "KOR.csv", csv_of(set_cell(2, VALUE, "３４")), "quarantined", "'３４' is not a number", 2, "value"),
+    Case(
+        "overflowing",
+        "KOR.csv",
+        csv_of(set_cell(2, VALUE, "1e400")),
+        "quarantined",
+        "'1e400' is too large to be a figure",
+        2,
+        "value",
     ),
     Case(
         "count with decimals",

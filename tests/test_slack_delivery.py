@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 
@@ -341,3 +342,38 @@ def test_a_claim_left_by_a_killed_delivery_expires_and_is_checked_before_posting
     report = deliver_outbox(engine, client, clock=later)
     assert report.delivered == 1
     assert _posted_keys(slack) == keys  # found in the history, not posted a second time
+
+
+def test_text_from_outside_can_neither_mention_nor_link_in_slack(slack, engine):
+    """A file name or a cell can hold Slack syntax: posted, it is shown, not obeyed, in the
+    fallback text as in the blocks."""
+    hostile = "<!channel> <!here> <@U024BE7LH> <https://evil.example|click me> & co.csv"
+    with session_scope(engine) as session:
+        enqueue(
+            session,
+            messages.acknowledgement(
+                key="ack:hostile",
+                channel="#smewg-fp-kor",
+                economy_code="KOR",
+                economy_name="Korea <!everyone>",
+                year=2022,
+                file=hostile,
+                version=1,
+                status="rejected",
+                accepted=0,
+                quarantined=0,
+                flagged=0,
+                problems=[
+                    {"row": 2, "field": "indicator", "severity": "error", "message": "'<!subteam^S1>' is not an indicator"}
+                ],
+                report=None,
+            ),
+            now=now_utc(),
+        )
+    assert _deliver(engine).delivered == 1
+    posted = slack.posted_to("#smewg-fp-kor")[0]
+    everything = posted["text"] + json.dumps(posted["blocks"])
+    for syntax in ("<!channel>", "<!here>", "<@U024BE7LH>", "<https://", "<!everyone>", "<!subteam"):
+        assert syntax not in everything, syntax
+    assert "&lt;!here&gt;" in posted["text"] and "&amp; co.csv" in posted["text"]
+    assert "<!here>" in _rows(engine)["ack:hostile"].text  # the outbox keeps it as written

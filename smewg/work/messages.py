@@ -1,7 +1,9 @@
 """Slack messages as Block Kit (slack-sdk's models) with a plain-text fallback.
 
 Text that comes from people or files (economy names, activity titles, error messages)
-is escaped (``&``, ``<``, ``>``) so it can never form a link or a mention.
+is escaped (``&``, ``<``, ``>``) in the blocks so it can never form a link or a mention.
+The plain ``text`` fallback is kept as written (what ``smewg outbox`` shows) and escaped
+as a whole when it is posted (``smewg.work.slack``): none of it is Slack markup.
 """
 
 from __future__ import annotations
@@ -233,8 +235,8 @@ def review(
     """
     what = "built" if version == 1 else f"rebuilt as version {version}: {changed} figure{'s' if changed != 1 else ''} changed"
     lines = [f"{name}: {cycle} cycle, version {number} ({file})" for name, cycle, number, file in corrections]
-    text = f"{escape(title)} {what}. HTML: {escape(html)} PDF: {escape(pdf)}" + (
-        "\nCorrections: " + escape("; ".join(lines)) if lines else ""
+    text = f"{title} {what}. HTML: {html} PDF: {pdf}" + (
+        "\nCorrections: " + "; ".join(lines) if lines else ""
     )
     body = f"*{escape(title)}* {escape(what)}.\nHTML: `{escape(html)}`\nPDF: `{escape(pdf)}`"
     if lines:

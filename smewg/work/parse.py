@@ -275,14 +275,27 @@ def parse_submission(
             problems.append({"row": row, "field": "value", "severity": "error", "message": message})
     frame["value_text"] = value_text.replace("", None)
     values = pd.to_numeric(value_text.where(numeric), errors="coerce")
-    for index in frame.index[np.isinf(values.to_numpy(dtype="float64", na_value=np.nan))]:
+    # A plain number that does not fit a float (1e400, 5,000 nines) comes back infinite or
+    # empty: quarantined with a message, never stored as an accepted row without a value.
+    unusable = numeric.to_numpy() & ~np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan))
+    for index in frame.index[unusable]:
         row = int(frame.at[index, "row"])
         problems.append(
-            {"row": row, "field": "value", "severity": "error", "message": f"'{value_text.at[index]}' is not a finite number"}
+            {
+                "row": row,
+                "field": "value",
+                "severity": "error",
+                "message": f"'{_shown(value_text.at[index])}' is too large to be a figure",
+            }
         )
-    frame["value"] = values.where(~np.isinf(values.to_numpy(dtype="float64", na_value=np.nan)))
+    frame["value"] = values.where(~unusable)
     columns = ["row", "economy", "year", "indicator", "breakdown", "raw_value", "value_text", "value", "unit", "note"]
     return ParsedSubmission(frame[columns].reset_index(drop=True), file_format, problems)
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A cell quoted in a message: a 5,000-digit value is not repeated whole."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def _check_economies(frame: pd.DataFrame, economy: str, registry: EconomyRegistry, path: Path) -> None:

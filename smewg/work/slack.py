@@ -45,6 +45,7 @@ from smewg.core.clock import now_utc
 from smewg.core.settings import Settings
 from smewg.core.store import session_scope
 from smewg.core.store.models import NotificationRow
+from smewg.work.messages import escape
 
 METADATA_EVENT_TYPE = "smewg_notification"
 AUTH_ERRORS = frozenset(
@@ -178,7 +179,7 @@ def _deliver_one(client: WebClient, channels: _ChannelIds, row: NotificationRow,
             logger.info("%s: not in the channel's history; posting it", label)
         client.chat_postMessage(
             channel=row.channel,
-            text=row.text,
+            text=escape(row.text),  # file names, cells and errors in it must not mention or link
             blocks=row.blocks,
             metadata=Metadata(event_type=METADATA_EVENT_TYPE, event_payload={"dedupe_key": row.dedupe_key}),
         )
