@@ -133,3 +133,26 @@ def test_a_store_that_was_never_initialised_says_to_run_init(smewg_home):
     result = _smewg("outbox", env={"SMEWG_HOME": str(smewg_home)})
     assert result.returncode == 3
     assert "run `smewg init` first" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://smewg:s3cret-pw@127.0.0.1:1/test",  # nothing listens on port 1
+        "postgres://smewg:s3cret-pw@127.0.0.1:5432/test",  # SQLAlchemy's scheme is postgresql
+        "postgresql+nodriver://smewg:s3cret-pw@127.0.0.1/test",
+        "not a url",
+    ],
+)
+def test_a_bad_database_url_is_one_line_and_exit_3_without_the_password(url, smewg_home):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SMEWG_DATABASE_URL": url, "SMEWG_HOME": str(smewg_home)}
+    done = subprocess.run(
+        [sys.executable, "-m", "smewg", "status", "--year", "2022"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 3, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    assert "s3cret-pw" not in done.stderr + done.stdout

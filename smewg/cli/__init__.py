@@ -70,7 +70,7 @@ def main() -> None:
             detail = str(error.orig)
             if "no such table" in detail or "does not exist" in detail:
                 print_error(f"the store has no tables yet ({detail.splitlines()[0]}); run `smewg init` first")
-            else:
-                print_error(f"cannot use the database: {detail}")
+            else:  # psycopg's messages run over several lines: one line for the operator
+                print_error(f"cannot use the database: {' '.join(detail.split())}")
             sys.exit(3)
         raise

@@ -235,9 +235,7 @@ def review(
     """
     what = "built" if version == 1 else f"rebuilt as version {version}: {changed} figure{'s' if changed != 1 else ''} changed"
     lines = [f"{name}: {cycle} cycle, version {number} ({file})" for name, cycle, number, file in corrections]
-    text = f"{title} {what}. HTML: {html} PDF: {pdf}" + (
-        "\nCorrections: " + "; ".join(lines) if lines else ""
-    )
+    text = f"{title} {what}. HTML: {html} PDF: {pdf}" + ("\nCorrections: " + "; ".join(lines) if lines else "")
     body = f"*{escape(title)}* {escape(what)}.\nHTML: `{escape(html)}`\nPDF: `{escape(pdf)}`"
     if lines:
         body += "\n*Corrections since the previous version:*\n" + "\n".join(f"• {escape(line)}" for line in lines)

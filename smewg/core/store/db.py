@@ -15,20 +15,41 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
+URL_FORMS = "postgresql+psycopg://USER@HOST:5432/DATABASE or sqlite:////absolute/path/smewg.db"
+
+
 def display_url(url: str) -> str:
     """The URL with any password masked, for messages and logs."""
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a database URL)"
+
+
+def parse_store_url(url: str) -> URL:
+    """``url`` parsed, its driver loadable; :class:`StoreMissing` saying what to write otherwise."""
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect()  # loads the driver's dialect: an unknown scheme or driver fails here
+    except (ArgumentError, NoSuchModuleError, ImportError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise StoreMissing(f"SMEWG_DATABASE_URL {display_url(url)} cannot be used ({reason}); write {URL_FORMS}") from None
+    return parsed
 
 
 def create_store_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get their folder created and foreign keys enforced."""
-    parsed = make_url(url)
+    """An engine for ``url``; SQLite files get their folder created and foreign keys enforced.
+
+    A URL that is not one (a typo in the scheme, a driver that is not installed) raises
+    :class:`StoreMissing` saying what to write, never SQLAlchemy's plugin traceback."""
+    parsed = parse_store_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -78,12 +99,13 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 class StoreMissing(RuntimeError):
-    """The store was never created; the message tells the operator what to run."""
+    """The store cannot be used as configured (never created, or not a database URL); the
+    message tells the operator what to run or write. The CLI exits 3."""
 
 
 def require_store(url: str) -> None:
     """Refuse to open a SQLite store that does not exist (connecting would create an empty file)."""
-    parsed = make_url(url)
+    parsed = parse_store_url(url)
     is_file_store = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
     if is_file_store and not Path(str(parsed.database)).is_file():
         raise StoreMissing(
