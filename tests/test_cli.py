@@ -156,3 +156,47 @@ def test_a_bad_database_url_is_one_line_and_exit_3_without_the_password(url, sme
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
     assert "s3cret-pw" not in done.stderr + done.stdout
+
+
+def _smewg_process(*args: str, env: dict[str, str]):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "smewg", *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("status", "--yeer", "2022"), "No such option: --yeer (Possible options: --year); see `smewg status --help`"),
+        (("frobnicate",), "No such command 'frobnicate'; see `smewg --help`"),
+        (("status", "--year", "twenty"), "Invalid value for '--year'"),
+        (
+            ("templates", "--year", "2023", "--economy", "Vietnam2"),
+            "'Vietnam2' is not an APEC economy; did you mean Viet Nam (VNM)?",
+        ),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(args, says, smewg_home):
+    done = _smewg_process(*args, env={**os.environ, "SMEWG_HOME": str(smewg_home)})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: ") and says in done.stderr, done.stderr
+    assert "╭" not in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.prefect
+def test_a_flow_that_fails_in_a_command_is_one_line_and_its_run_log_goes_to_the_log_file(prefect_api, smewg_home, monkeypatch):
+    """No Prefect log lines on the terminal: the flow's run log (and its failure) are in the
+    log file; the terminal has the one line that says what to fix."""
+    from tests import collection_helpers as h
+
+    h.prepare(smewg_home, monkeypatch)
+    broken = smewg_home / "fx.yaml"
+    broken.write_text("rates: [1, 2\n")
+    env = {**os.environ, "PREFECT_API_URL": prefect_api, "SMEWG_FX_FILE": str(broken)}
+    done = _smewg_process("rollup", "--year", "2022", "--as-of", "2022-07-15", env=env)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == f"error: {broken}: not valid YAML at line 2, column 1: expected ',' or ']', but got '<stream end>'\n"
+    assert done.stdout == ""
+    log = (smewg_home / "logs" / "smewg.log").read_text()
+    assert "Beginning flow run" in log and "Finished in state Failed" in log

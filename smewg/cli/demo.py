@@ -7,7 +7,6 @@ All on a real, temporary Prefect server; no network; the same result every time.
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import sys
@@ -21,7 +20,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from smewg.cli.output import console, err_console
+from smewg.cli.output import console, err_console, send_logs_to
 from smewg.cli.plan import counts_line, plan_document
 from smewg.core import progress
 from smewg.core.catalogue import load_catalogue
@@ -59,7 +58,7 @@ def demo(
         f"correction. Prefect starts a temporary local server first (~10 s). Run log: {log_path}",
         highlight=False,
     )
-    _log_to_file(log_path)
+    send_logs_to(log_path)
     with _progress_bars():
         from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
@@ -119,26 +118,6 @@ def demo(
         highlight=False,
         soft_wrap=True,
     )
-
-
-def _log_to_file(path: Path) -> None:
-    """Prefect's and the libraries' log lines go to ``path``, not the terminal (the bars do),
-    for the rest of the process (the temporary server logs its stop at exit).
-
-    Prefect sends run logs to its API (the UI shows them) and writes every line to the
-    console through handlers on the root logger; those handlers are swapped for the file.
-    """
-    from prefect.logging.configuration import setup_logging
-
-    setup_logging()
-    to_file = logging.FileHandler(path, encoding="utf-8")
-    to_file.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d | %(levelname)-7s | %(name)s - %(message)s", "%H:%M:%S"))
-    for name in ("", "uvicorn", "fastapi", "prefect._internal"):
-        logger = logging.getLogger(name)
-        for handler in list(logger.handlers):
-            logger.removeHandler(handler)
-        logger.addHandler(to_file)
-    logging.captureWarnings(True)
 
 
 class _Bars:

@@ -28,8 +28,12 @@ def parse_as_of(value: str | None) -> date:
 
 def require_initialised_store() -> None:
     """Before a command starts a flow (and Prefect): a missing store is one line and exit 3,
-    not a flow run that fails and leaves an empty database file behind."""
+    not a flow run that fails and leaves an empty database file behind. Then Prefect's log
+    lines (flow and task runs, the temporary server) go to the log file, not the terminal:
+    the command prints its result, and an error is one line naming the log."""
+    from smewg.cli.output import log_path, send_logs_to
     from smewg.core.settings import get_settings
     from smewg.core.store import require_store
 
     require_store(get_settings().resolved_database_url)
+    send_logs_to(log_path())

@@ -30,7 +30,10 @@ def read_yaml(path: Path, error: type[Exception], *, missing: str) -> tuple[str,
     try:
         return text, yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise error(f"{path}: not valid YAML: {exc}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+        raise error(f"{path}: not valid YAML{where}: {problem}") from exc
 
 
 def describe_location(raw: Any, loc: tuple[Any, ...]) -> str:
