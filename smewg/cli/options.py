@@ -9,8 +9,29 @@ import typer
 
 from smewg.core.clock import today
 
+
+def a_cycle_of_the_plan(year: int) -> int:
+    """A year outside the plan period would only ever find nothing: say the period instead."""
+    from smewg.core.catalogue import load_plan
+    from smewg.core.settings import get_settings
+
+    period = load_plan(get_settings().plan_file).period
+    if year not in period.years:
+        raise typer.BadParameter(
+            f"{year} is not a cycle of the plan; its cycles are {period.start}-{period.end}", param_hint="--year"
+        )
+    return year
+
+
+def one_of(value: str | None, allowed: tuple[str, ...], option: str) -> str | None:
+    """``value`` when it is one of ``allowed``; a usage error listing them otherwise."""
+    if value is not None and value not in allowed:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}", param_hint=option)
+    return value
+
+
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout (logs go to stderr).")]
-YearOption = Annotated[int, typer.Option("--year", help="The cycle's reference year.")]
+YearOption = Annotated[int, typer.Option("--year", help="The cycle's reference year.", callback=a_cycle_of_the_plan)]
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="The day to act as (YYYY-MM-DD); default today in Asia/Singapore.")
 ]

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from smewg.cli.options import JsonOption
+from smewg.cli.options import JsonOption, a_cycle_of_the_plan, one_of
 from smewg.cli.output import console, emit_json, fail_if_undelivered
 from smewg.core.settings import get_settings
 from smewg.core.store import read_session
@@ -26,7 +26,13 @@ def outbox(
     """List the notification outbox (with no Slack token, messages wait here)."""
     if ctx.invoked_subcommand is not None:
         return
+    from smewg.core.store.models import NOTIFICATION_KINDS, NOTIFICATION_STATUSES
     from smewg.work.outbox import list_notifications, notification_json
+
+    one_of(status, NOTIFICATION_STATUSES, "--status")
+    one_of(kind, NOTIFICATION_KINDS, "--kind")
+    if year is not None:
+        a_cycle_of_the_plan(year)
 
     with read_session(get_settings().resolved_database_url) as session:
         rows = [notification_json(r) for r in list_notifications(session, status=status, kind=kind, year=year)]
