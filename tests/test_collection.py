@@ -375,3 +375,55 @@ def test_validation_never_reaches_gx_suite_parameter_parser(store, monkeypatch):
     outcome = collect_all(h.context(), AS_OF)[0]
     assert (outcome.status, outcome.rows_quarantined) == ("accepted", 0), outcome.problems
     assert path.exists()
+
+
+def test_the_acknowledgement_is_written_for_people(store, monkeypatch):
+    """Counts in words that agree ("1 row"), figures with separators (not 1.9e+07), the
+    report named by its file (no path on the Secretariat's server), or a link when the
+    outputs are published."""
+    from sqlalchemy import select as query
+
+    from smewg.core.store.models import NotificationRow
+
+    rows = h.valid_rows()
+    total = next(r for r in rows if (r[2], r[3]) == ("1.3.1", "total"))
+    big = next(r for r in rows if (r[2], r[3]) == ("1.3.1", "women"))
+    big[4] = 19_000_000  # above its total: flagged, and quoted in the message
+    h.write_csv(h.inbox() / "KOR.csv", [rows[0], total, big])
+    outcome = collect_all(h.context(), AS_OF)[0]
+    engine = create_store_engine(get_settings().resolved_database_url)
+    with session_scope(engine) as session:
+        ack = session.scalars(query(NotificationRow).where(NotificationRow.kind == "acknowledgement")).one()
+        text = ack.text
+    engine.dispose()
+    assert "3 rows accepted, 1 of them flagged for a check" in text
+    assert "19,000,000 is larger than the total" in text and "e+07" not in text
+    assert Path(outcome.data_docs).name in text and str(get_settings().outputs_dir) not in text
+
+    monkeypatch.setenv("SMEWG_PUBLIC_BASE_URL", "https://smewg.example.org/outputs")
+    rows[0][4] = 1
+    h.write_csv(h.inbox() / "KOR-v2.csv", rows[:1])
+    collect_all(h.context(), AS_OF)
+    engine = create_store_engine(get_settings().resolved_database_url)
+    with session_scope(engine) as session:
+        texts = [n.text for n in session.scalars(query(NotificationRow).where(NotificationRow.kind == "acknowledgement"))]
+    engine.dispose()
+    assert any("1 row accepted" in t and "https://smewg.example.org/outputs/data_docs/2022/KOR/" in t for t in texts), texts
+
+
+def test_a_reminder_names_the_template_only_when_it_was_written(store):
+    from smewg.core.clock import now_utc
+    from smewg.core.store.models import NotificationRow
+    from smewg.work.reminders import queue_reminders
+
+    context = h.context()
+    write_templates(get_settings(), context.catalogue, 2022, ["KOR"])
+    queue_reminders(context, date(2022, 5, 1), now=now_utc())
+    engine = create_store_engine(get_settings().resolved_database_url)
+    with session_scope(engine) as session:
+        texts = {
+            n.economy_code: n.text for n in session.scalars(select(NotificationRow).where(NotificationRow.kind == "reminder"))
+        }
+    engine.dispose()
+    assert "smewg-2022-KOR.xlsx" in texts["KOR"] and str(get_settings().outputs_dir) not in texts["KOR"]
+    assert "template" not in texts["PER"].lower()  # PER's template was never written

@@ -70,8 +70,9 @@ class Settings(BaseSettings):
 
 
 def public_link(settings: Settings, path: str | Path | None) -> str | None:
-    """A link people can open for a file under the outputs folder: under ``public_base_url``
-    when the outputs are published, else the file's path on the Secretariat's server."""
+    """How a message names a file under the outputs folder: a link under ``public_base_url``
+    when the outputs are published, else only the file's name (a path on the Secretariat's
+    server means nothing to an economy). None for no file."""
     if path is None:
         return None
     path = Path(path)
@@ -81,7 +82,7 @@ def public_link(settings: Settings, path: str | Path | None) -> str | None:
             return settings.public_base_url.rstrip("/") + "/" + relative.as_posix()
         except ValueError:
             pass
-    return str(path)
+    return path.name
 
 
 def get_settings(**overrides) -> Settings:

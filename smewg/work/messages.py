@@ -160,6 +160,10 @@ def failure(
 ACK_PROBLEM_LINES = 15
 
 
+def _rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
+
+
 def _problem_line(problem: dict[str, Any]) -> str:
     where = f"Row {problem['row']}" if problem.get("row") else "File"
     field_name = f", {problem['field']}" if problem.get("field") else ""
@@ -189,21 +193,26 @@ def acknowledgement(
         headline = f"{file} could not be accepted: {errors[0]['message'] if errors else 'see the report'}"
     else:
         headline = (
-            f"{file} received as version {version}: {accepted} rows accepted"
-            f"{f', {flagged} of them flagged for a check' if flagged else ''}"
-            f"{f', {quarantined} rows to correct' if quarantined else ''}."
+            f"{file} received as version {version}: {_rows(accepted)} accepted"
+            f"{f', {flagged:,} of them flagged for a check' if flagged else ''}"
+            f"{f', {_rows(quarantined)} to correct' if quarantined else ''}."
         )
     listed = errors[:ACK_PROBLEM_LINES] + warnings[: max(0, ACK_PROBLEM_LINES - len(errors))]
     more = len(errors) + len(warnings) - len(listed)
     lines = [("To correct: " if p["severity"] == "error" else "Please check: ") + _problem_line(p) for p in listed]
     if more:
         lines.append(f"... and {more} more" + (f" in the validation report {report}" if report else ""))
+    resend = "Send a corrected file to your inbox folder; it replaces this version (which is kept)."
     text = f"SMEWG {year}, {economy_name}: {headline}" + ("\n" + "\n".join(lines) if lines else "")
+    if errors:
+        text += f"\n{resend}"
+    if report:
+        text += f"\nValidation report: {report}"
     body = f"*{escape(economy_name)}*: {escape(headline)}"
     if lines:
         body += "\n" + "\n".join(f"• {escape(line)}" for line in lines)
-    if status != "rejected" and quarantined:
-        body += "\nSend a corrected file to your inbox folder; it replaces this version (which is kept)."
+    if errors:
+        body += f"\n{resend}"
     context = f"validation report: {escape(report)}" if report else None
     return Message(
         key,

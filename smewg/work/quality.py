@@ -13,6 +13,7 @@ caches) are not safe to share across threads.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -135,16 +136,26 @@ def prepare(frame: pd.DataFrame, plan: Plan, previous: dict[tuple[str, str], flo
     return data
 
 
-def _plain(value: Any) -> Any:
-    """A cell as people write it: numpy scalars unwrapped, 2023.0 (a column holding blanks) as 2023."""
+def _plain(name: str, value: Any) -> Any:
+    """A value as people read it in a message: 2023.0 (a year column holding blanks) as
+    2023, figures with thousands separators and at most two decimals (19,000,000, not
+    1.9e+07), a ratio to three significant digits."""
     value = value.item() if hasattr(value, "item") else value
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return int(value)
-    return value
+    if not isinstance(value, float | int) or isinstance(value, bool):
+        return value
+    if name in ("year", ROW_ID):
+        return int(value) if float(value).is_integer() else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return "infinite"
+    if name == "change_ratio":
+        return f"{value:.3g}"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if abs(value) >= 0.01 else f"{value:.3g}"
 
 
 def _message(template: str, entry: dict[str, Any]) -> str:
-    values = {k: _plain(v) for k, v in entry.items()}
+    values = {k: _plain(k, v) for k, v in entry.items()}
     try:
         return template.format(**values)
     except (KeyError, ValueError, IndexError):

@@ -55,6 +55,12 @@ def due_steps(context: CycleContext, session, as_of: date, kind: str) -> list[tu
     return found
 
 
+def _template_link(context: CycleContext, code: str) -> str | None:
+    """The economy's template, only when it was written (a reminder never points at nothing)."""
+    path = context.settings.template_file(context.year, code)
+    return public_link(context.settings, path) if path.is_file() else None
+
+
 def queue_reminders(context: CycleContext, as_of: date, *, now: datetime, dry_run: bool = False) -> list[dict[str, Any]]:
     """Write the day's reminders to the outbox; return what was (or would be) queued."""
     queued = []
@@ -70,7 +76,7 @@ def queue_reminders(context: CycleContext, as_of: date, *, now: datetime, dry_ru
                 step=step.name,
                 deadline=context.calendar.deadline_for(code),
                 as_of=as_of,
-                template=public_link(context.settings, context.settings.template_file(context.year, code)),
+                template=_template_link(context, code),
             )
             if dry_run or enqueue(session, message.on(as_of), now=now):
                 queued.append(
