@@ -259,7 +259,9 @@ def test_a_correction_makes_version_2_listing_exactly_the_figures_that_moved(sto
             ).all()
             assert [n.dedupe_key for n in notes] == ["review:smewg-2021-2024:midterm:v1", "review:smewg-2021-2024:midterm:v2"]
             message = notes[1]
-            shown = message.text + str(message.blocks)
+            from smewg.work.messages import escape
+
+            shown = escape(message.text) + str(message.blocks)  # the text is escaped as a whole when posted
             assert "<!here>" not in shown and "<b>" not in shown
             assert "KOR fix &lt;!here&gt; &amp;amp; &lt;b&gt;.csv" not in shown  # escaped once, not twice
             assert "KOR fix &lt;!here&gt; &amp; &lt;b&gt;.csv" in shown

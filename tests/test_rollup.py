@@ -477,3 +477,36 @@ def test_the_linear_rollup_gives_the_figures_of_the_per_pair_computation(seed):
         assert fast == reference
     assert any(f["statistic"] == "CHANGE_PREV" and f["value"] is None for f in fast[0])  # a zero base was met
     assert fast[1]["not_converted"]  # amounts in XXX were listed, not added
+
+
+def test_the_readable_exports_round_figures_as_people_read_them(dataset, tmp_path):
+    """The CSV and XLSX for people: counts and USD sums whole, means and medians to 2
+    decimals, changes to 1 (percent) or 2 (pp); the SDMX file keeps full precision; sheet
+    names are cut at a word."""
+    from openpyxl import load_workbook
+
+    figures, details = _snapshot(2022)
+    plan = h.context().catalogue.plan
+    csv = pd.read_csv(write_export(figures, plan, "csv", tmp_path / "kpi.csv"), dtype={"value": str})
+    apec = csv[csv["ref_area"] == "APEC"].dropna(subset=["value"])
+
+    def decimals(statistic: str, unit: str | None = None) -> set[int]:
+        rows = apec[(apec["statistic"] == statistic) & ((apec["unit"] == unit) if unit else True)]
+        assert len(rows), (statistic, unit)
+        return {len(v.split(".")[1]) if "." in v else 0 for v in rows["value"]}
+
+    assert decimals("SUM", "USD") == {0} and decimals("SUM", "count") == {0} and decimals("N_REPORTING") == {0}
+    assert max(decimals("MEAN")) <= 2 and max(decimals("MEDIAN")) <= 2
+    assert max(decimals("CHANGE_PREV", "percent")) <= 1
+    means = figures[(figures["statistic"] == "MEAN") & figures["value"].notna()]
+    shown = apec[apec["statistic"] == "MEAN"].set_index(["indicator", "breakdown"])["value"].astype(float)
+    for row in means.itertuples():  # the rounded figure is the snapshot's, rounded: checkable
+        assert shown[(row.indicator, row.breakdown)] == round(row.value, 2)
+    workbook = load_workbook(write_export(figures, plan, "xlsx", tmp_path / "kpi.xlsx", details["analytics"]))
+    for name in workbook.sheetnames:
+        titles = [f"P{p.id} {p.title}" for p in plan.priorities] + ["General indicators", "Cycle analytics"]
+        whole = next(t for t in titles if t.startswith(name.rstrip("…")))
+        assert len(name) <= 31 and (name == whole or whole[len(name.rstrip("…"))] in " ,"), name  # cut between words
+    sheet = workbook[workbook.sheetnames[0]]
+    formats = {c.number_format for row in sheet.iter_rows(min_row=2, max_row=40) for c in row if isinstance(c.value, int | float)}
+    assert formats and formats <= {"#,##0", "#,##0.0#", "General"} and "#,##0" in formats

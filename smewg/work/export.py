@@ -42,7 +42,12 @@ def neutralise(value):
 
 
 def _neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.apply(lambda column: column.map(neutralise) if column.dtype == object or str(column.dtype) == "str" else column)
+    """Text cells neutralised; object columns keep their values' own types (105 stays 105)."""
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object or str(out[name].dtype) == "str":
+            out[name] = pd.Series([neutralise(v) for v in out[name]], index=out.index, dtype=object)
+    return out
 
 
 def sdmx_frame(figures: pd.DataFrame) -> pd.DataFrame:
@@ -81,7 +86,38 @@ def readable_frame(figures: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     frame = frame.assign(_order=range(len(frame)), _value=(frame["statistic"] == "VALUE"))
     first = frame.groupby(["indicator", "breakdown"], sort=False)["_order"].transform("min")
     frame = frame.assign(_group=first).sort_values(["_group", "_value", "ref_area", "_order"], kind="stable")
+    people = [_for_people(v, s, u) for v, s, u in zip(frame["value"], frame["statistic"], frame["unit"], strict=True)]
+    frame = frame.assign(value=pd.Series(people, index=frame.index, dtype=object))  # 105, not 105.0
     return frame[["year", "indicator", "name", "breakdown", "ref_area", "statistic", "value", "unit", "economies"]]
+
+
+WHOLE_NUMBERS = {"N_REPORTING", "N_NO_DATA", "INDICATORS_WITH_DATA"}
+
+
+def _for_people(value: Any, statistic: str, unit: str | None) -> Any:
+    """A figure at the precision people read it (the SDMX file keeps full precision):
+    counts whole, sums in USD in whole dollars, means, medians and coverage to 2 decimals,
+    changes to 1 decimal (percent) or 2 (percentage points); an economy's own value as sent,
+    a count as a whole number."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if statistic in WHOLE_NUMBERS or unit == "count" or (statistic == "SUM" and unit == "USD"):
+        return int(round(value))
+    if statistic == "VALUE":
+        return value
+    if statistic.startswith("CHANGE_"):
+        return round(value, 2 if unit == "pp" else 1)
+    return round(value, 2)
+
+
+def sheet_title(text: str, limit: int = 31) -> str:
+    """An Excel sheet name (at most 31 characters, no ``[]:*?/\\``) cut at a word, not inside one."""
+    text = " ".join("".join(" " if c in "[]:*?/\\" else c for c in text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rstrip(" ,;-")
+    cut = cut[: cut.rfind(" ")].rstrip(" ,;-") if " " in cut else cut
+    return cut + "…"
 
 
 FILE_SUFFIX = {"sdmx-csv": "sdmx.csv", "csv": "csv", "xlsx": "xlsx"}
@@ -144,17 +180,20 @@ def _priority_of(indicator: str) -> str:
 def _write_xlsx(frame: pd.DataFrame, plan: Plan, out: Path, analytics: dict | None) -> None:
     """Write-only mode: rows are streamed to the file, not kept as cell objects (linear, flat memory)."""
     workbook = Workbook(write_only=True)
-    sheets = [(p.id, f"P{p.id} {p.title}"[:31]) for p in plan.priorities] + [("G", "General indicators")]
+    sheets = [(p.id, sheet_title(f"P{p.id} {p.title}")) for p in plan.priorities] + [("G", "General indicators")]
     bold = Font(bold=True)
     for key, title in sheets:
-        sheet = workbook.create_sheet(title.replace("/", "-").replace(":", ""))
+        sheet = workbook.create_sheet(title)
         sheet.freeze_panes = "A2"
         for column, width in zip("ABCDEFGHI", (6, 9, 60, 14, 9, 16, 16, 10, 40), strict=False):
             sheet.column_dimensions[column].width = width
         part = frame[frame["indicator"].map(_priority_of) == key]
+        value_at = list(part.columns).index("value")
         sheet.append([_bold(sheet, name, bold) for name in part.columns])
         for row in part.itertuples(index=False):
-            sheet.append([neutralise(None if isinstance(v, float) and pd.isna(v) else v) for v in row])
+            cells = [neutralise(None if isinstance(v, float) and pd.isna(v) else v) for v in row]
+            cells[value_at] = _number(sheet, cells[value_at])
+            sheet.append(cells)
     if analytics:
         sheet = workbook.create_sheet("Cycle analytics")
         columns = list(analytics["per_economy"][0]) if analytics["per_economy"] else []
@@ -165,6 +204,15 @@ def _write_xlsx(frame: pd.DataFrame, plan: Plan, out: Path, analytics: dict | No
         for key, value in analytics["overall"].items():
             sheet.append([key, value])
     workbook.save(out)
+
+
+def _number(sheet, value: Any) -> Any:
+    """A figure with a number format: thousands separators, decimals only where it has them."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = "#,##0" if float(value).is_integer() else "#,##0.0#"
+    return cell
 
 
 def _bold(sheet, value: Any, font: Font) -> WriteOnlyCell:
