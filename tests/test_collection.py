@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -427,3 +427,32 @@ def test_a_reminder_names_the_template_only_when_it_was_written(store):
     engine.dispose()
     assert "smewg-2022-KOR.xlsx" in texts["KOR"] and str(get_settings().outputs_dir) not in texts["KOR"]
     assert "template" not in texts["PER"].lower()  # PER's template was never written
+
+
+def test_a_file_that_came_by_email_is_given_the_day_it_really_arrived(store):
+    """Copied into the inbox today, it arrived by e-mail on 20 May: `smewg received` records
+    that, and the collection counts it on time; a file past the as-of date is listed, not
+    silently skipped."""
+    from typer.testing import CliRunner
+
+    from smewg.cli import app
+    from smewg.work.collect import inbox_for
+
+    copied = datetime.now(UTC) - timedelta(hours=1)  # copied in an hour ago, in 2026
+    path = h.write_csv(h.inbox("KOR") / "from-email.csv", h.valid_rows("KOR"), received=copied)
+    _, warnings = inbox_for(h.context(), date(2022, 5, 31))
+    assert any("from-email.csv: arrived" in w and "after the as-of date 2022-05-31" in w for w in warnings)
+
+    runner = CliRunner()
+    done = runner.invoke(app, ["received", str(path), "--on", "2022-05-20"])
+    assert done.exit_code == 0, done.output
+    assert "counts as received 2022-05-20 09:00" in done.stdout
+    outcome = collect_all(h.context(), date(2022, 5, 31))[0]
+    assert outcome.status == "accepted"
+    rows = [r for r in h.submissions() if r.economy_code == "KOR"]
+    assert rows[0].received_at == datetime(2022, 5, 20, 1, tzinfo=UTC)  # 09:00 in Singapore
+
+    refused = runner.invoke(app, ["received", str(store / "nowhere.csv"), "--on", "2022-05-20"])
+    assert refused.exit_code == 2 and "is not in the inbox" in refused.stderr
+    future = runner.invoke(app, ["received", str(path), "--on", "2999-01-01"])
+    assert future.exit_code == 2 and "is in the future" in future.stderr

@@ -13,7 +13,7 @@ import typer
 from typer.exceptions import TyperException
 
 from smewg.cli import automations, cycle, economies, plan, schedule
-from smewg.cli.collection import collect, simulate, submissions, templates
+from smewg.cli.collection import collect, received, simulate, submissions, templates
 from smewg.cli.cycle import watch
 from smewg.cli.demo import demo
 from smewg.cli.outbox import app as outbox_app
@@ -40,6 +40,7 @@ app.command("remind")(remind)
 app.command("templates")(templates)
 app.command("simulate")(simulate)
 app.command("collect")(collect)
+app.command("received")(received)
 app.command("submissions")(submissions)
 app.command("rollup")(rollup)
 app.command("export")(export)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of, require_initialised_store
-from smewg.cli.output import console, emit_json, err_console
+from smewg.cli.output import console, emit_json, err_console, fail
 from smewg.core.settings import get_settings
 from smewg.work.untrusted import terminal_safe
 
@@ -119,3 +121,44 @@ def submissions(year: YearOption, json_output: JsonOption = False) -> None:
             Text(terminal_safe(r["file"])),
         )
     console.print(table)
+
+
+def received(
+    file: Annotated[Path, typer.Argument(help="The file in the inbox (inbox/<YEAR>/<ECONOMY>/...).")],
+    on: Annotated[str, typer.Option("--on", help="The day it really arrived (YYYY-MM-DD), e.g. the e-mail's date.")],
+    at: Annotated[str, typer.Option("--at", help="The time it arrived (HH:MM, Asia/Singapore).")] = "09:00",
+) -> None:
+    """Record when a file really arrived (a file that came by e-mail and was copied in later).
+
+    A file counts as received at its modification time; this sets it, so lateness and the
+    reminders follow the real date. Do it before the file is collected: a stored version
+    keeps the date it was stored with.
+    """
+    from datetime import datetime as moment
+    from zoneinfo import ZoneInfo
+
+    from smewg.core.catalogue import load_plan
+    from smewg.core.clock import now_utc
+
+    settings = get_settings()
+    plan = load_plan(settings.plan_file)
+    inbox = settings.resolved_inbox.resolve()
+    path = file.resolve()
+    try:
+        year, economy = path.relative_to(inbox).parts[:2]
+    except ValueError:
+        fail(f"{file} is not in the inbox ({inbox}/<YEAR>/<ECONOMY>/); copy it there first", code=2)
+    if not path.is_file() or not year.isdigit() or economy not in plan.economies:
+        fail(f"{file} is not a file in an economy's folder of the inbox ({inbox}/<YEAR>/<ECONOMY>/)", code=2)
+    day = parse_as_of(on)
+    try:
+        clock = moment.strptime(at, "%H:%M").time()
+    except ValueError:
+        raise typer.BadParameter(f"{at!r} is not a time; use HH:MM", param_hint="--at") from None
+    when = moment.combine(day, clock, tzinfo=ZoneInfo(plan.timezone))
+    if when > now_utc():
+        fail(f"{on} {at} is in the future; give the day the file arrived", code=2)
+    os.utime(path, (when.timestamp(), when.timestamp()))
+    console.print(
+        f"{terminal_safe(path.name)} ({economy}, cycle {year}) counts as received {when:%Y-%m-%d %H:%M %Z}", markup=False
+    )

@@ -92,8 +92,14 @@ def scan_inbox(
                     f"{path}: modification time {received:%Y-%m-%d %H:%M} UTC is in the future; counted as received now"
                 )
                 received = now
-            if received.astimezone(zone).date() <= as_of:
+            arrived = received.astimezone(zone).date()
+            if arrived <= as_of:
                 files.append(InboxFile(folder.name, path, received))
+            else:
+                warnings.append(
+                    f"{path}: arrived {arrived.isoformat()}, after the as-of date {as_of.isoformat()}; "
+                    "a collection as of that day or later takes it"
+                )
         if files:
             found[folder.name] = sorted(files, key=lambda f: (f.received_at, f.path.name))
     return found, warnings
