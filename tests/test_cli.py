@@ -200,3 +200,51 @@ def test_a_flow_that_fails_in_a_command_is_one_line_and_its_run_log_goes_to_the_
     assert done.stdout == ""
     log = (smewg_home / "logs" / "smewg.log").read_text()
     assert "Beginning flow run" in log and "Finished in state Failed" in log
+
+
+def test_the_outbox_shows_one_message_whole_and_cuts_the_list_between_words(smewg_home, monkeypatch):
+    from datetime import date
+
+    from typer.testing import CliRunner
+
+    from smewg.cli import app
+    from smewg.core.clock import now_utc
+    from smewg.core.settings import get_settings
+    from smewg.core.store import store_session
+    from smewg.work import messages
+    from smewg.work.outbox import enqueue
+    from tests import collection_helpers as h
+
+    h.prepare(smewg_home, monkeypatch)
+    long_name = "[bold red]Important[/] " + "supercalifragilistic " * 12 + "\x1b[2J end.csv"
+    with store_session(get_settings().resolved_database_url) as session:
+        for code, name in (("VNM", "Viet Nam"), ("KOR", "Republic of Korea")):
+            enqueue(
+                session,
+                messages.acknowledgement(
+                    key=f"ack:{code}",
+                    channel=f"#smewg-fp-{code.lower()}",
+                    economy_code=code,
+                    economy_name=name,
+                    year=2022,
+                    file=long_name,
+                    version=1,
+                    status="accepted",
+                    accepted=3,
+                    quarantined=0,
+                    flagged=0,
+                    problems=[],
+                    report=None,
+                ).on(date(2022, 4, 1)),
+                now=now_utc(),
+            )
+    runner = CliRunner()
+    listing = runner.invoke(app, ["outbox", "--economy", "Vietnam"], env={"COLUMNS": "300"})
+    assert listing.exit_code == 0, listing.output
+    assert "#smewg-fp-vnm" in listing.stdout and "#smewg-fp-kor" not in listing.stdout
+    assert "supercalifragilistic …" in listing.stdout and "supercalifragilisti…" not in listing.stdout  # between words
+    assert "[bold red]Important[/]" in listing.stdout and "\x1b" not in listing.stdout  # shown, not obeyed
+    whole = runner.invoke(app, ["outbox", "--id", "1"], env={"COLUMNS": "300"})
+    assert whole.exit_code == 0 and "\\x1b[2J end.csv" in whole.stdout and whole.stdout.count("supercalifragilistic") == 12
+    missing = runner.invoke(app, ["outbox", "--id", "99"])
+    assert missing.exit_code == 1 and "there is no message 99 in the outbox" in missing.stderr

@@ -87,7 +87,12 @@ def main() -> None:
 
         if isinstance(error, OperationalError | ProgrammingError):
             detail = str(error.orig)
-            if "no such table" in detail or "does not exist" in detail:
+            if "no such column" in detail or ("column" in detail and "does not exist" in detail):
+                print_error(
+                    f"the store is older than this version of smewg ({detail.splitlines()[0]}); "
+                    "run `smewg init` to upgrade it (nothing stored is lost)"
+                )
+            elif "no such table" in detail or "does not exist" in detail:
                 print_error(f"the store has no tables yet ({detail.splitlines()[0]}); run `smewg init` first")
             else:  # psycopg's messages run over several lines: one line for the operator
                 print_error(f"cannot use the database: {' '.join(detail.split())}")

@@ -69,9 +69,19 @@ def failed_runs_alerted(session: Session, year: int, *, before: datetime) -> int
 
 
 def list_notifications(
-    session: Session, *, status: str | None = None, kind: str | None = None, year: int | None = None
+    session: Session,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    year: int | None = None,
+    economy: str | None = None,
+    notification_id: int | None = None,
 ) -> list[NotificationRow]:
     query = select(NotificationRow).order_by(NotificationRow.id)
+    if notification_id is not None:
+        query = query.where(NotificationRow.id == notification_id)
+    if economy:
+        query = query.where(NotificationRow.economy_code == economy)
     if status:
         query = query.where(NotificationRow.status == status)
     if kind:
