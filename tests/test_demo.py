@@ -45,7 +45,10 @@ def test_demo_runs_every_cycle_end_to_end_and_says_where_things_are(smewg_home):
     assert "Beginning flow run" in log and "simulate-plan-period" in log and "Created temporary directory" not in demo.stderr
     assert f"PREFECT_HOME={home / 'prefect'}" in demo.stdout and "prefect server start" in demo.stdout
 
-    env = {**env, "SMEWG_HOME": str(home), "SMEWG_SCHEDULE_DIR": str(home / "schedule")}
+    env = {**env, "SMEWG_HOME": str(home)}  # as the demo prints its commands: the folder's smewg.env does the rest
+    env.pop("SMEWG_SCHEDULE_DIR", None)
+    status = json.loads(_smewg("status", "--year", "2024", "--as-of", "2024-12-31", "--json", env=env))
+    assert status["calendar_file"] == str((home / "schedule" / "cycle-2024.yaml").resolve())
     outbox = json.loads(_smewg("outbox", "--json", env=env))
     assert {r["status"] for r in outbox} == {"pending"}  # no Slack token: everything waits in the outbox
     zone = ZoneInfo("Asia/Singapore")

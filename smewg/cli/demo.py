@@ -24,7 +24,7 @@ from smewg.cli.output import console, err_console, send_logs_to
 from smewg.cli.plan import counts_line, plan_document
 from smewg.core import progress
 from smewg.core.catalogue import load_catalogue
-from smewg.core.settings import get_settings
+from smewg.core.settings import HOME_SETTINGS_FILE, get_settings
 
 
 def _isolate(demo_home: Path) -> None:
@@ -47,6 +47,12 @@ def demo(
         shutil.rmtree(demo_home)
     demo_home.mkdir(parents=True)
     _isolate(demo_home)
+    # The commands printed below take only SMEWG_HOME: the folder says where its calendars are.
+    (demo_home / HOME_SETTINGS_FILE).write_text(
+        f"# Written by smewg demo: the settings of this folder (read when SMEWG_HOME={demo_home}).\n"
+        f"SMEWG_SCHEDULE_DIR={demo_home / 'schedule'}\n",
+        encoding="utf-8",
+    )
     settings = get_settings()
     plan = load_catalogue(settings.plan_file, settings.economies_file).plan
     years = list(plan.period.years)
@@ -96,8 +102,7 @@ def demo(
             soft_wrap=True,
         )
     console.print(
-        f"  cycle status:      SMEWG_HOME={demo_home} SMEWG_SCHEDULE_DIR={settings.schedule_dir} "
-        f"smewg status --year {years[-1]} --as-of {years[-1]}-12-31",
+        f"  cycle status:      SMEWG_HOME={demo_home} smewg status --year {years[-1]} --as-of {years[-1]}-12-31",
         highlight=False,
         soft_wrap=True,
     )

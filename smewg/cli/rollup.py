@@ -66,7 +66,10 @@ def status(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption =
     if json_output:
         emit_json(document)
         return
-    table = Table(title=f"SMEWG cycle {year} as of {document['as_of']}: {document['summary']}")
+    table = Table(
+        title=f"SMEWG cycle {year} as of {document['as_of']}: {document['summary']}",
+        caption=f"calendar: {document['calendar_file']}",  # which file's deadlines and extensions these are
+    )
     for column in ("economy", "deadline", "submitted", "version", "late", "quarantined", "reminders + escalations"):
         table.add_column(column)
     for e in document["economies"]:

@@ -6,6 +6,7 @@ Secrets are :class:`pydantic.SecretStr`: they print as ``**********`` and are re
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -85,9 +86,18 @@ def public_link(settings: Settings, path: str | Path | None) -> str | None:
     return path.name
 
 
+HOME_SETTINGS_FILE = "smewg.env"
+"""A settings file kept in ``SMEWG_HOME`` (the demo leaves one): the folder says how to read it."""
+
+
 def get_settings(**overrides) -> Settings:
-    """Fresh settings each call, so tests and the CLI can change the environment."""
-    return Settings(**overrides)
+    """Fresh settings each call, so tests and the CLI can change the environment.
+
+    Read from, in order of precedence: the environment, ``.env`` in the working directory,
+    then ``$SMEWG_HOME/smewg.env`` (so ``SMEWG_HOME=var/demo smewg status`` uses the demo's
+    calendars, as the demo prints it)."""
+    home = Path(os.environ.get("SMEWG_HOME") or Settings.model_fields["home"].default)
+    return Settings(_env_file=(home / HOME_SETTINGS_FILE, ".env"), **overrides)
 
 
 def flow_run_page(ui_url: str | None, flow_run_id: object) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from smewg.core.calendar import calendar_path
 from smewg.core.cycle import CycleContext, open_cycle
 from smewg.core.settings import Settings, flow_run_page
 from smewg.core.store import require_store, session_scope
@@ -83,6 +84,7 @@ def _status(session: Session, context: CycleContext, as_of: date) -> dict[str, A
     steps = step_states(session, context, as_of, run_url)
     return {
         "year": year,
+        "calendar_file": str(calendar_path(context.settings.schedule_dir, year).resolve()),
         "steps": steps,
         "as_of": as_of.isoformat(),
         "economies": economies,
