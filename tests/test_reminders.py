@@ -296,3 +296,42 @@ def test_status_counts_the_failed_runs_of_its_own_cycle_only(cycle):
 
     assert cycle_status(settings, 2022, today())["failed_runs"] == 2  # today in Singapore, whatever the hour in UTC
     assert cycle_status(settings, 2022, date(2022, 6, 30))["failed_runs"] == 0  # alerted after that day
+
+
+def test_status_says_per_economy_what_happened_and_what_to_do_next(cycle):
+    """On time, late, missing, last file rejected (with the reason), extended; rows
+    quarantined and flagged; the step reached; the next action."""
+    from datetime import UTC, datetime
+
+    from smewg.core.clock import now_utc
+    from smewg.work.collect import collect_all
+    from smewg.work.deadlines import queue_deadline_alerts
+    from smewg.work.reminders import queue_reminders
+    from smewg.work.status import cycle_status
+    from tests import collection_helpers as h
+
+    settings, _ = cycle
+    rows = h.valid_rows("AUS")
+    rows[2][4] = "lots"  # one row to correct
+    h.write_csv(h.inbox("AUS") / "AUS.csv", rows, received=datetime(2022, 5, 10, 2, tzinfo=UTC))
+    h.write_csv(h.inbox("SGP") / "SGP.csv", h.valid_rows("SGP"), received=datetime(2022, 6, 3, 2, tzinfo=UTC))
+    h.inbox("PER").mkdir(parents=True, exist_ok=True)
+    (h.inbox("PER") / "PER.csv").write_bytes(b"")  # rejected: empty
+    h.stamp(h.inbox("PER") / "PER.csv", datetime(2022, 5, 20, 2, tzinfo=UTC))
+    context = h.context()
+    collect_all(context, date(2022, 6, 10))
+    for day in (STEPS["T-30"], STEPS["T-14"], STEPS["T+1"], STEPS["T+7"]):
+        queue_reminders(context, day, now=now_utc())
+        queue_deadline_alerts(context, day, now=now_utc())
+
+    status = cycle_status(settings, 2022, date(2022, 6, 10))
+    by = {e["economy"]: e for e in status["economies"]}
+    assert (by["AUS"]["state"], by["AUS"]["quarantined_rows"]) == ("submitted on time", 1)
+    assert by["AUS"]["next_action"] == "ask for corrections: 1 row quarantined"
+    assert by["SGP"]["state"] == "submitted late" and by["SGP"]["next_action"] == "none"
+    assert by["PER"]["state"] == "last file rejected" and "PER.csv: PER.csv is empty" in by["PER"]["last_file_rejected"]
+    assert by["PER"]["next_action"].startswith("ask for a corrected file")
+    assert by["VNM"]["state"] == "missing, past the deadline" and by["VNM"]["step_reached"] == "T+7"
+    assert by["VNM"]["next_action"].startswith("chase: 10 days past the deadline, ")
+    assert by["KOR"]["extended"] and by["KOR"]["state"] == "not yet due"
+    assert by["KOR"]["next_action"] == "wait: due 2022-06-15 (in 5 days)"

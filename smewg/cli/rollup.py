@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of, require_initialised_store
 from smewg.cli.output import console, emit_json, fail
 from smewg.core.settings import get_settings
+from smewg.work.untrusted import terminal_safe
 
 
 def rollup(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
@@ -70,18 +72,22 @@ def status(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption =
         title=f"SMEWG cycle {year} as of {document['as_of']}: {document['summary']}",
         caption=f"calendar: {document['calendar_file']}",  # which file's deadlines and extensions these are
     )
-    for column in ("economy", "deadline", "submitted", "version", "late", "quarantined", "reminders + escalations"):
-        table.add_column(column)
+    for column in ("economy", "deadline", "state", "version", "quarantined", "flagged", "step reached", "next action"):
+        table.add_column(column, overflow="fold")
+    state_colour = {"submitted late": "yellow", "missing, past the deadline": "red", "last file rejected": "red"}
     for e in document["economies"]:
-        late = "[red]late[/]" if e["late"] else ""
+        state = Text(e["state"], style=state_colour.get(e["state"], ""))
+        if e["last_file_rejected"]:
+            state.append("\n" + terminal_safe(e["last_file_rejected"]), style="dim")
         table.add_row(
             e["economy"],
-            e["deadline"],
-            (e["received_at"] or "")[:10] or "[yellow]no[/]",
+            e["deadline"] + (" (extended)" if e["extended"] else ""),
+            state,
             str(e["version"] or ""),
-            late,
-            str(e["quarantined_rows"]),
-            str(e["reminders_and_escalations_sent"]),
+            f"{e['quarantined_rows']:,}",
+            f"{e['flagged_rows']:,}",
+            e["step_reached"] or "",
+            Text(e["next_action"]),
         )
     console.print(table)
     milestones = Table(title="Milestones")

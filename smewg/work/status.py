@@ -13,7 +13,14 @@ from smewg.core.calendar import calendar_path
 from smewg.core.cycle import CycleContext, open_cycle
 from smewg.core.settings import Settings, flow_run_page
 from smewg.core.store import require_store, session_scope
-from smewg.core.store.models import CycleRow, ReviewVersionRow, RollupSnapshotRow
+from smewg.core.store.models import (
+    CycleRow,
+    NotificationRow,
+    ReviewVersionRow,
+    RollupSnapshotRow,
+    SubmissionRow,
+    ValidationResultRow,
+)
 from smewg.work.cycle_steps import step_states
 from smewg.work.cycles import first_usable_arrivals
 from smewg.work.outbox import failed_runs_alerted, messages_per_economy
@@ -34,6 +41,67 @@ def cycle_status(settings: Settings, year: int, as_of: date) -> dict[str, Any]:
         return _status(session, context, as_of)
 
 
+def _newest_versions(session: Session, plan_id: str, year: int, end) -> dict[str, SubmissionRow]:
+    """Per economy, its newest version of any status received by ``end``."""
+    rows = session.scalars(
+        select(SubmissionRow)
+        .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
+        .where(CycleRow.plan_id == plan_id, CycleRow.year == year, SubmissionRow.received_at < end)
+        .order_by(SubmissionRow.economy_code, SubmissionRow.version)
+    )
+    return {row.economy_code: row for row in rows}  # the last (newest) per economy wins
+
+
+def _rejection(session: Session, submission: SubmissionRow) -> str:
+    """Why a version was rejected: its first error, as the economy was told."""
+    problems = session.scalar(select(ValidationResultRow.problems).where(ValidationResultRow.submission_id == submission.id))
+    errors = [p for p in problems or [] if p.get("severity") == "error"] or list(problems or [])
+    return f"{submission.file_name}: {errors[0]['message']}" if errors else submission.file_name
+
+
+def _steps_reached(session: Session, year: int, as_of: date) -> dict[str, str]:
+    """Per economy, the latest reminder or escalation step sent by ``as_of`` (e.g. "T+7")."""
+    rows = session.execute(
+        select(NotificationRow.economy_code, NotificationRow.dedupe_key)
+        .where(
+            NotificationRow.cycle_year == year,
+            NotificationRow.kind.in_(("reminder", "escalation")),
+            NotificationRow.due_on <= as_of,
+        )
+        .order_by(NotificationRow.due_on, NotificationRow.id)
+    )
+    return {code: key.split(":")[4] for code, key in rows if code}
+
+
+def _state(entry: dict[str, Any]) -> str:
+    if entry["submitted"]:
+        return "submitted late" if entry["late"] else "submitted on time"
+    if entry["last_file_rejected"]:
+        return "last file rejected"
+    return "missing, past the deadline" if entry["late"] else "not yet due"
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
+
+
+def _next_action(entry: dict[str, Any], as_of: date, deadline: date, chased: int) -> str:
+    """What the Secretariat does next for this economy, in a few words."""
+    if entry["last_file_rejected"] and not entry["submitted"]:
+        return "ask for a corrected file (the reason is in its acknowledgement)"
+    if not entry["submitted"]:
+        days = (as_of - deadline).days
+        if days > 0:
+            sent = f", {chased} reminder{'s' if chased != 1 else ''} and escalations sent" if chased else ""
+            return f"chase: {days} day{'s' if days != 1 else ''} past the deadline{sent}"
+        return f"wait: due {deadline.isoformat()} (in {-days} day{'s' if days != -1 else ''})"
+    if entry["quarantined_rows"]:
+        return f"ask for corrections: {_rows(entry['quarantined_rows'])} quarantined"
+    if entry["flagged_rows"]:
+        return f"check {_rows(entry['flagged_rows'])} flagged for a check with the focal point"
+    return "none"
+
+
 def _status(session: Session, context: CycleContext, as_of: date) -> dict[str, Any]:
     plan, year = context.catalogue.plan, context.year
     end = context.end_of_day(as_of)
@@ -51,6 +119,8 @@ def _status(session: Session, context: CycleContext, as_of: date) -> dict[str, A
         > 0
     )
     reviews = set(session.scalars(select(ReviewVersionRow.kind).where(ReviewVersionRow.plan_id == plan.id)))
+    newest = _newest_versions(session, plan.id, year, end)
+    steps_reached = _steps_reached(session, year, as_of)
     economies = []
     for economy in context.catalogue.participating():
         deadline = context.calendar.deadline_for(economy.code)
@@ -58,19 +128,26 @@ def _status(session: Session, context: CycleContext, as_of: date) -> dict[str, A
         # Late is judged by the first usable version: a correction after the deadline is not lateness.
         received = first_arrival.get(economy.code)
         late = (received > deadline) if received else as_of > deadline
-        economies.append(
-            {
-                "economy": economy.code,
-                "name": economy.name,
-                "deadline": deadline.isoformat(),
-                "submitted": submission is not None,
-                "version": submission.version if submission else None,
-                "received_at": submission.received_at.isoformat() if submission else None,
-                "late": late,
-                "quarantined_rows": submission.rows_quarantined if submission else 0,
-                "reminders_and_escalations_sent": chased.get(economy.code, 0),
-            }
-        )
+        last = newest.get(economy.code)
+        rejection = _rejection(session, last) if last is not None and last.status == "rejected" else None
+        entry = {
+            "economy": economy.code,
+            "name": economy.name,
+            "deadline": deadline.isoformat(),
+            "extended": economy.code in context.calendar.extensions,
+            "submitted": submission is not None,
+            "version": submission.version if submission else None,
+            "received_at": submission.received_at.isoformat() if submission else None,
+            "late": late,
+            "quarantined_rows": submission.rows_quarantined if submission else 0,
+            "flagged_rows": submission.rows_flagged if submission else 0,
+            "last_file_rejected": rejection,
+            "reminders_and_escalations_sent": chased.get(economy.code, 0),
+            "step_reached": steps_reached.get(economy.code),
+        }
+        entry["state"] = _state(entry)
+        entry["next_action"] = _next_action(entry, as_of, deadline, chased.get(economy.code, 0))
+        economies.append(entry)
     done_checks = {"KPI rollup": rolled_up, **{r.name: r.kind in reviews for r in context.calendar.reviews}}
     milestones = []
     for milestone in context.calendar.milestones():
