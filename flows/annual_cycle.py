@@ -25,6 +25,7 @@ from smewg.tasks.deadlines import queue_deadline_alerts_task
 from smewg.tasks.outbox import deliver_outbox_task
 from smewg.tasks.reminders import queue_reminders_task
 from smewg.tasks.rollup import export_snapshot_task, rollup_task
+from smewg.tasks.site import write_cycle_page_task
 from smewg.tasks.templates import write_templates_task
 from smewg.work.collect import inbox_for
 
@@ -83,6 +84,7 @@ def annual_cycle(as_of: date | None = None, year: int | None = None) -> dict[str
         record_steps_task(context, [s for s in plan.covers if ran.get(s.kind)], "done", as_of, run_id)
         record_steps_task(context, [s for s in plan.covers if tried.get(s.kind) and not ran.get(s.kind)], "failed", as_of, run_id)
         deliver_outbox_task(context)
+        attempt("cycle page", lambda **kw: write_cycle_page_task(context, as_of, **kw))
         reviews = reviews_due_task(context, as_of, plan.rollup and "rollup" not in failed) if plan.review_day else {}
     for kind, rerun in reviews.items():
         state = assemble_review(kind=kind, as_of=as_of, rerun=rerun, return_state=True)

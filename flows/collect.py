@@ -13,6 +13,7 @@ from smewg.flows.events import cycle_corrected
 from smewg.flows.hooks import FAILURE_HOOKS
 from smewg.tasks.collect import collect_economy_task, ensure_cycle_task
 from smewg.tasks.outbox import deliver_outbox_task
+from smewg.tasks.site import write_cycle_page_task
 from smewg.work.collect import inbox_for
 from smewg.work.cycle_steps import corrections_after_rollup
 from smewg.work.untrusted import markdown_cell
@@ -57,6 +58,7 @@ def collect_submissions(year: int | None = None, as_of: date | None = None) -> d
         outcomes = [outcome for future in futures for outcome in future.result()]
         delivery = deliver_outbox_task(context)
         corrected = corrections_after_rollup(context, outcomes, as_of)
+        page = write_cycle_page_task(context, as_of)
     if corrected:  # one event per run, however many corrections: the rollup-kpis trigger reruns the rollup
         cycle_corrected(context.plan_id, year, corrected, as_of)
     create_markdown_artifact(
@@ -70,6 +72,13 @@ def collect_submissions(year: int | None = None, as_of: date | None = None) -> d
                 key=f"data-docs-{year}-{outcome['economy'].lower()}",
                 link=Path(outcome["data_docs"]).resolve().as_uri(),
                 link_text=f"{outcome['economy']} v{outcome['version']} validation report",
-                description=f"GX Data Docs for {markdown_cell(outcome['file'])}",
+                description=f"Validation report for {markdown_cell(outcome['file'])}",
             )
-    return {"year": year, "as_of": as_of.isoformat(), "outcomes": outcomes, "warnings": warnings, "delivery": delivery}
+    return {
+        "year": year,
+        "as_of": as_of.isoformat(),
+        "outcomes": outcomes,
+        "warnings": warnings,
+        "delivery": delivery,
+        "cycle_page": page,
+    }

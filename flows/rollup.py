@@ -12,6 +12,7 @@ from smewg.flows.events import review_stale
 from smewg.flows.hooks import FAILURE_HOOKS
 from smewg.tasks.cycle import reviews_reading_task
 from smewg.tasks.rollup import export_snapshot_task, rollup_task
+from smewg.tasks.site import write_cycle_page_task
 
 
 def _summary(year: int, as_of: date, snapshot: dict, exported: dict) -> str:
@@ -40,6 +41,7 @@ def rollup_kpis(year: int | None = None, as_of: date | None = None) -> dict:
         snapshot = rollup_task(context, as_of)
         exported = export_snapshot_task(context, snapshot["snapshot_id"])
         stale = reviews_reading_task(context) if snapshot["created"] else []
+        page = write_cycle_page_task(context, as_of)
     for kind in stale:
         review_stale(context.plan_id, kind, year, as_of)
     create_table_artifact(
@@ -50,4 +52,4 @@ def rollup_kpis(year: int | None = None, as_of: date | None = None) -> dict:
     create_markdown_artifact(
         key=f"kpi-rollup-summary-{year}", markdown=_summary(year, as_of, snapshot, exported), description=f"KPI rollup {year}"
     )
-    return {"year": year, "as_of": as_of.isoformat(), **snapshot, "files": exported["files"]}
+    return {"year": year, "as_of": as_of.isoformat(), **snapshot, "files": exported["files"], "cycle_page": page}

@@ -23,6 +23,7 @@ from smewg.tasks.deadlines import queue_deadline_alerts_task
 from smewg.tasks.outbox import deliver_outbox_task
 from smewg.tasks.reminders import queue_reminders_task
 from smewg.tasks.rollup import export_snapshot_task, rollup_task
+from smewg.tasks.site import write_cycle_page_task
 from smewg.work.simulate_submissions import SimulationDays, simulation_days
 
 
@@ -86,6 +87,8 @@ def play_cycle(year: int, until: date | None = None) -> dict:
             progress.advanced(bar)
         progress.advanced(bar, 0, "delivering the outbox")
         delivery = deliver_outbox_task(context)
+        if days.all:
+            write_cycle_page_task(context, days.all[-1])
         progress.advanced(bar, 1, "done")
     create_table_artifact(
         key=f"simulated-cycle-{year}", table=timeline, description=f"Messages queued on each action day of the {year} cycle"

@@ -36,6 +36,10 @@ def test_demo_runs_every_cycle_end_to_end_and_says_where_things_are(smewg_home):
     assert f"sqlite:///{home}/smewg.db" in demo.stdout
     assert "5 priority areas, 14 objectives, 45 indicators, 6 general indicators" in demo.stdout
     assert str(home / "outputs" / "data_docs") in demo.stdout
+    assert str(home / "outputs" / "site" / "index.html") in demo.stdout
+    assert sorted(p.name for p in (home / "outputs" / "site").glob("cycle-*.html")) == [
+        f"cycle-{y}.html" for y in range(2021, 2025)
+    ]
     # The terminal shows a bar per cycle and what to look at; the library lines go to the run log.
     for year in range(2021, 2025):
         assert re.search(rf"cycle {year} .* done", demo.stderr), demo.stderr

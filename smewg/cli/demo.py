@@ -116,6 +116,7 @@ def demo(
             highlight=False,
             soft_wrap=True,
         )
+    console.print(f"  cycle pages:       {settings.outputs_dir / 'site' / 'index.html'}", highlight=False, soft_wrap=True)
     console.print(f"  run log:           {log_path}", highlight=False, soft_wrap=True)
     console.print(
         f"  tracked runs:      PREFECT_HOME={os.environ['PREFECT_HOME']} {Path(sys.argv[0]).parent / 'prefect'} server start"

@@ -38,7 +38,7 @@ def cycle_status(settings: Settings, year: int, as_of: date) -> dict[str, Any]:
     """Read-only: a missing store is an error naming ``smewg init``, never an empty file."""
     require_store(settings.resolved_database_url)
     with open_cycle(settings, year) as context, session_scope(context.engine) as session:
-        return _status(session, context, as_of)
+        return status_document(session, context, as_of)
 
 
 def _newest_versions(session: Session, plan_id: str, year: int, end) -> dict[str, SubmissionRow]:
@@ -56,7 +56,10 @@ def _rejection(session: Session, submission: SubmissionRow) -> str:
     """Why a version was rejected: its first error, as the economy was told."""
     problems = session.scalar(select(ValidationResultRow.problems).where(ValidationResultRow.submission_id == submission.id))
     errors = [p for p in problems or [] if p.get("severity") == "error"] or list(problems or [])
-    return f"{submission.file_name}: {errors[0]['message']}" if errors else submission.file_name
+    if not errors:
+        return submission.file_name
+    message = str(errors[0]["message"])
+    return message if submission.file_name in message else f"{submission.file_name}: {message}"
 
 
 def _steps_reached(session: Session, year: int, as_of: date) -> dict[str, str]:
@@ -102,7 +105,7 @@ def _next_action(entry: dict[str, Any], as_of: date, deadline: date, chased: int
     return "none"
 
 
-def _status(session: Session, context: CycleContext, as_of: date) -> dict[str, Any]:
+def status_document(session: Session, context: CycleContext, as_of: date) -> dict[str, Any]:
     plan, year = context.catalogue.plan, context.year
     end = context.end_of_day(as_of)
     used = used_submissions(session, plan.id, year, end)

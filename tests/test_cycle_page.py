@@ -1,0 +1,66 @@
+"""The cycle page the Secretariat opens: written by the runs that change the cycle, its status
+table equal to `smewg status --json`, self-contained (opened in headless Chromium: drawn, and
+not one request to the network), text from outside escaped."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+from html import unescape
+
+from typer.testing import CliRunner
+
+from smewg.cli import app
+from smewg.work.collect import collect_all
+from smewg.work.cycle_page import write_cycle_page
+from tests import collection_helpers as h
+
+AS_OF = date(2022, 6, 10)
+
+
+def test_the_cycle_page_shows_what_status_says_and_asks_the_network_for_nothing(smewg_home, monkeypatch, tmp_path):
+    from PIL import Image
+
+    from tests.browser import RecordingProxy, screenshot
+
+    h.prepare(smewg_home, monkeypatch)
+    rows = h.valid_rows("AUS")
+    rows[2][4] = "lots"
+    h.write_csv(h.inbox("AUS") / "AUS.csv", rows, received=datetime(2022, 5, 10, 2, tzinfo=UTC))
+    h.write_csv(h.inbox("SGP") / "SGP.csv", h.valid_rows("SGP"), received=datetime(2022, 6, 3, 2, tzinfo=UTC))
+    hostile = h.inbox("PER") / "<img src=x onerror=alert(1)> PER.csv"
+    hostile.parent.mkdir(parents=True, exist_ok=True)
+    hostile.write_bytes(b"")
+    h.stamp(hostile, datetime(2022, 5, 20, 2, tzinfo=UTC))
+    collect_all(h.context(), AS_OF)
+
+    page = write_cycle_page(h.context(), AS_OF)
+    html = page.read_text(encoding="utf-8")
+    assert page.name == "cycle-2022.html" and 'href="cycle-2022.html"' in (page.parent / "index.html").read_text()
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt; PER.csv" in html
+
+    status = json.loads(CliRunner().invoke(app, ["status", "--year", "2022", "--as-of", AS_OF.isoformat(), "--json"]).stdout)
+    shown = {}
+    for economy, cells in re.findall(r'<tr data-economy="(\w+)">(.*?)</tr>', html, re.S):
+        fields = dict(re.findall(r'data-field="(\w+)">([^<]*)<', cells))
+        shown[economy] = {name: int(value.replace(",", "")) for name, value in fields.items() if name != "state"}
+        shown[economy]["state"] = unescape(fields["state"].strip())
+    assert len(shown) == 21
+    for entry in status["economies"]:
+        assert shown[entry["economy"]] == {
+            "quarantined_rows": entry["quarantined_rows"],
+            "flagged_rows": entry["flagged_rows"],
+            "state": entry["state"],
+        }, entry["economy"]
+    assert shown["AUS"]["quarantined_rows"] == 1 and shown["PER"]["state"] == "last file rejected"
+    assert 'title="AUS 2022: submitted on time"' in html and 'title="AUS 1.1.1: reported"' in html
+    assert re.search(r'href="\.\./data_docs/2022/AUS/[0-9a-f]{16}\.html"', html)  # its validation report
+
+    with RecordingProxy() as proxy:
+        shot = screenshot(page, tmp_path / "cycle.png", proxy)
+    assert proxy.page_requests == []
+    image = Image.open(shot).convert("RGB")
+    colours = image.getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 50, "the page looks blank"
+    assert sum(count for count, colour in colours if colour == (255, 255, 255)) < 0.97 * image.width * image.height
