@@ -187,3 +187,28 @@ def test_a_calendar_whose_year_disagrees_with_its_file_name_is_refused_naming_bo
         "correct the year or rename the file to cycle-2022.yaml"
     )
     assert load_calendar(smewg_home / "schedule" / "cycle-2022.yaml").year == 2022
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"extensions": {"Viet Nam": "2022-06-30"}}, "extensions.Viet Nam: write the economy's code VNM (Viet Nam), not its name"),
+        ({"extensions": {"Vietnamm": "2022-06-30"}}, "did you mean Viet Nam (VNM)?; keys are ISO alpha-3 codes"),
+        ({"deadline": "30/06/2022"}, "(got '30/06/2022'; write dates as YYYY-MM-DD, e.g. 2023-06-30)"),
+    ],
+)
+def test_calendar_mistakes_say_what_to_write(change, says, smewg_home, monkeypatch):
+    import yaml
+
+    from smewg.core.calendar import CalendarError, load_calendar
+    from smewg.core.catalogue import load_catalogue
+    from smewg.core.settings import get_settings
+    from tests import collection_helpers as h
+
+    h.prepare(smewg_home, monkeypatch)
+    path = smewg_home / "schedule" / "cycle-2022.yaml"
+    path.write_text(yaml.safe_dump({**yaml.safe_load(path.read_text()), **change}))
+    settings = get_settings()
+    with pytest.raises(CalendarError) as refused:
+        load_calendar(path, load_catalogue(settings.plan_file, settings.economies_file).plan)
+    assert says in str(refused.value)

@@ -172,6 +172,21 @@ class Calendar(_Strict):
         return sorted(events, key=lambda m: m.date)
 
 
+def _economy_key_hint(text: str) -> str:
+    """What to write instead of ``text`` where an economy's code is expected (a name or an
+    alias is recognised and its code named; anything else gets the nearest economy)."""
+    from smewg.core.economies import UnknownEconomy, load_economies
+    from smewg.core.paths import ECONOMIES_FILE
+
+    try:
+        economy = load_economies(ECONOMIES_FILE).resolve(text)
+    except UnknownEconomy as unknown:
+        return f"{unknown.args[0] if unknown.args else unknown}; keys are ISO alpha-3 codes"
+    except Exception:  # the economies file itself is reported where it is loaded
+        return "not an economy of the plan (use ISO alpha-3 codes)"
+    return f"write the economy's code {economy.code} ({economy.name}), not its name"
+
+
 def check_against_plan(calendar: Calendar, plan: Plan, source: str) -> None:
     """Economies and objectives named in the calendar must exist in the plan."""
     problems = []
@@ -185,7 +200,7 @@ def check_against_plan(calendar: Calendar, plan: Plan, source: str) -> None:
         problems.append(f"year: {calendar.year} is outside the plan period {plan.period.start}-{plan.period.end}")
     for code in calendar.extensions:
         if code not in plan.economies:
-            problems.append(f"extensions.{code}: not an economy of the plan (use ISO alpha-3 codes)")
+            problems.append(f"extensions.{code}: {_economy_key_hint(code)}")
     objectives = {o.id for o in plan.objectives()}
     for position, activity in enumerate(calendar.activities):
         if activity.objective not in objectives:

@@ -71,5 +71,7 @@ def validate(model: type[Model], raw: Any, path: Path, error: type[Exception], w
                 message = "field required"
             elif problem["type"] == "extra_forbidden":
                 message = "unknown key (check its spelling)"
+            elif problem["type"].startswith(("date_", "datetime_")):
+                message += f" (got {problem.get('input')!r}; write dates as YYYY-MM-DD, e.g. 2023-06-30)"
             lines.append(f"  - {describe_location(raw, tuple(problem['loc']))}: {message}")
         raise error("\n".join(lines)) from None
