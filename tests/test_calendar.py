@@ -192,8 +192,11 @@ def test_a_calendar_whose_year_disagrees_with_its_file_name_is_refused_naming_bo
 @pytest.mark.parametrize(
     ("change", "says"),
     [
-        ({"extensions": {"Viet Nam": "2022-06-30"}}, "extensions.Viet Nam: write the economy's code VNM (Viet Nam), not its name"),
-        ({"extensions": {"Vietnamm": "2022-06-30"}}, "did you mean Viet Nam (VNM)?; keys are ISO alpha-3 codes"),
+        (
+            {"extensions": {"Viet Nam": "2022-06-30"}},
+            "extensions.Viet Nam: write the economy's code VNM (Viet Nam), not its name",
+        ),
+        ({"extensions": {"Vietnamm": "2022-06-30"}}, "did you mean Viet Nam (VNM)?); keys are ISO alpha-3 codes"),
         ({"deadline": "30/06/2022"}, "(got '30/06/2022'; write dates as YYYY-MM-DD, e.g. 2023-06-30)"),
     ],
 )

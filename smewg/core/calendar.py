@@ -181,7 +181,7 @@ def _economy_key_hint(text: str) -> str:
     try:
         economy = load_economies(ECONOMIES_FILE).resolve(text)
     except UnknownEconomy as unknown:
-        return f"{unknown.args[0] if unknown.args else unknown}; keys are ISO alpha-3 codes"
+        return f"not an economy of the plan ({unknown.args[0] if unknown.args else unknown}); keys are ISO alpha-3 codes"
     except Exception:  # the economies file itself is reported where it is loaded
         return "not an economy of the plan (use ISO alpha-3 codes)"
     return f"write the economy's code {economy.code} ({economy.name}), not its name"
