@@ -190,8 +190,9 @@ PER_FILE = {"expect_column_values_to_be_unique"}
 
 @dataclass
 class _Suites:
+    whole: Any  # every rule as the file has it, for a file validated alone
     rows: Any  # rules judged row by row, for a frame holding many files
-    files: Any  # rules about a whole file, for one file's frame
+    files: Any  # rules about a whole file, for one file's frame in a batch
     rules: list[dict[str, Any]]  # every rule of the file in its order: type, field, severity, message
 
 
@@ -205,9 +206,10 @@ def _suites(parameters: dict[str, Any], path: Path = SUITE_FILE) -> _Suites:
 
     suite = load_suite(path, parameters)
     data = resolve_parameters(json.loads(_suite_json(path)), parameters)
-    rows, files, rules = [], [], []
+    whole, rows, files, rules = [], [], [], []
     for index, (expectation, spec) in enumerate(zip(suite.expectations, data["expectations"], strict=True)):
         spec = {**spec, "meta": {**(spec.get("meta") or {}), "rule": index}}
+        whole.append(spec)
         severity = "warning" if str(getattr(expectation.severity, "value", expectation.severity)) == "warning" else "error"
         row_by_row = isinstance(expectation, ColumnMapExpectation | ColumnPairMapExpectation | MulticolumnMapExpectation)
         rules.append({"type": spec["type"], "meta": spec["meta"], "severity": severity, "row_by_row": row_by_row})
@@ -218,7 +220,7 @@ def _suites(parameters: dict[str, Any], path: Path = SUITE_FILE) -> _Suites:
             rows.append(spec)
         else:
             files.append(spec)
-    return _Suites(_suite_from(data, "rows", rows), _suite_from(data, "files", files), rules)
+    return _Suites(_suite_from(data, "whole", whole), _suite_from(data, "rows", rows), _suite_from(data, "files", files), rules)
 
 
 def _suite_from(data: dict[str, Any], part: str, expectations: list[dict[str, Any]]):
@@ -284,7 +286,14 @@ def validate_many(files: list[FileToValidate], plan: Plan, year: int) -> list[Va
     suites = _suites(parameters)
     prepared = [prepare(item.frame, plan, item.previous) for item in files]
     found: list[list[tuple[int, Any, dict[str, Any] | None]]] = [[] for _ in files]
+    alone: set[int] = set()
     for batch in _batches(files):
+        if len(batch) == 1:  # one file (a big one, or a run with one new file): the suite as it is, one GX run
+            only = batch[0]
+            alone.add(only)
+            for rule, outcome, entries in _results(run_suite(prepared[only], suites.whole)):
+                found[only] += [(rule, outcome, entry) for entry in entries] if entries else [(rule, outcome, None)]
+            continue
         frame, origin = _together([prepared[i] for i in batch])
         for rule, outcome, entries in _results(run_suite(frame, suites.rows)):
             if entries is None:  # the rule could not run on the batch: it counts against each file
@@ -297,7 +306,8 @@ def validate_many(files: list[FileToValidate], plan: Plan, year: int) -> list[Va
                 found[file_index].append((rule, outcome, {**entry, ROW_ID: row}))
     if suites.files.expectations:
         for i, data in enumerate(prepared):
-            found[i] += [(rule, outcome, None) for rule, outcome, _ in _results(run_suite(data, suites.files))]
+            if i not in alone:
+                found[i] += [(rule, outcome, None) for rule, outcome, _ in _results(run_suite(data, suites.files))]
     return [_judge(item, failures, suites.rules, parameters) for item, failures in zip(files, found, strict=True)]
 
 
