@@ -78,17 +78,21 @@ print(json.dumps({"exit": code, "loaded": loaded, "output": out.getvalue() + err
 """
 
 
+def _probe(command: list[str], folder) -> dict:
+    """Run ``smewg command`` in a fresh interpreter in ``folder``, against a store that does not exist."""
+    import json
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMEWG_")} | {"SMEWG_HOME": str(folder / "home")}
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, *command], capture_output=True, text=True, cwd=folder, env=env, check=True
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 @pytest.mark.parametrize("command", READ_ONLY_COMMANDS, ids=lambda c: " ".join(c[:2]))
 def test_read_only_commands_import_no_prefect_or_gx_and_create_nothing(command, tmp_path):
     """Run in-process (in a fresh interpreter) against a store that does not exist."""
-    import json
-
-    home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMEWG_")} | {"SMEWG_HOME": str(home)}
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE, *command], capture_output=True, text=True, cwd=tmp_path, env=env, check=True
-    )
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = _probe(command, tmp_path)
     assert report["loaded"] == [], f"smewg {' '.join(command)} imported {report['loaded']}"
     assert list(tmp_path.iterdir()) == [], "a read-only command created files"
     if command[0] in ("submissions", "status", "outbox", "export"):
@@ -110,14 +114,7 @@ FLOW_COMMANDS = [
 
 @pytest.mark.parametrize("command", FLOW_COMMANDS, ids=lambda c: " ".join(c[:2]))
 def test_commands_that_start_flows_refuse_a_missing_store_before_starting_prefect(command, tmp_path):
-    import json
-
-    home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMEWG_")} | {"SMEWG_HOME": str(home)}
-    result = subprocess.run(
-        [sys.executable, "-c", _PROBE, *command], capture_output=True, text=True, cwd=tmp_path, env=env, check=True
-    )
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report = _probe(command, tmp_path)
     assert report["exit"] == 3 and "smewg init" in report["output"]
     assert report["loaded"] == [], "no Prefect server started for a command that cannot run"
     assert list(tmp_path.iterdir()) == [], "an empty store file was left behind"

@@ -93,13 +93,10 @@ def _coverage(session: Session, context: CycleContext, as_of: date) -> dict[tupl
     """(economy, indicator) -> reported / no-data, from the versions the rollup would use."""
     used = used_submissions(session, context.plan_id, context.year, context.end_of_day(as_of))
     rows = observations_of(session, list(used.values()), {s.id: context.year for s in used.values()})
-    coverage: dict[tuple[str, str], str] = {}
-    for economy, indicator, value, note in zip(rows["economy"], rows["indicator"], rows["value"], rows["note"], strict=True):
-        if value == value and value is not None:  # not NaN
-            coverage[(economy, indicator)] = "reported"
-        elif note and coverage.get((economy, indicator)) != "reported":
-            coverage[(economy, indicator)] = "no-data"
-    return coverage
+    answered = rows[rows["value"].notna() | rows["note"].notna()]
+    # A value anywhere in an economy's rows of an indicator makes it "reported", else "no-data".
+    reported = answered.assign(has_value=answered["value"].notna()).groupby(["economy", "indicator"])["has_value"].any()
+    return {key: "reported" if has_value else "no-data" for key, has_value in reported.items()}
 
 
 def _reports(session: Session, context: CycleContext, as_of: date, folder: Path) -> dict[str, str]:

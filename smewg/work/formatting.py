@@ -36,3 +36,8 @@ def percent_text(value: float | None, decimals: int = 0) -> str:
 
 def count_text(value: float | None) -> str:
     return DASH if is_missing(value) else f"{value:,.0f}"
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 row``, ``2 rows``, ``1,250 rows``: a count with its noun in agreement."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"

@@ -14,6 +14,8 @@ from typing import Any
 
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
+from smewg.work.formatting import counted
+
 HEADER_LIMIT = 150
 SECTION_LIMIT = 3000
 
@@ -160,10 +162,6 @@ def failure(
 ACK_PROBLEM_LINES = 15
 
 
-def _rows(count: int) -> str:
-    return f"{count:,} row" if count == 1 else f"{count:,} rows"
-
-
 def _problem_line(problem: dict[str, Any]) -> str:
     where = f"Row {problem['row']}" if problem.get("row") else "File"
     field_name = f", {problem['field']}" if problem.get("field") else ""
@@ -192,11 +190,12 @@ def acknowledgement(
     if status == "rejected":
         headline = f"{file} could not be accepted: {errors[0]['message'] if errors else 'see the report'}"
     else:
-        headline = (
-            f"{file} received as version {version}: {_rows(accepted)} accepted"
-            f"{f', {flagged:,} of them flagged for a check' if flagged else ''}"
-            f"{f', {_rows(quarantined)} to correct' if quarantined else ''}."
-        )
+        parts = [f"{file} received as version {version}: {counted(accepted, 'row')} accepted"]
+        if flagged:
+            parts.append(f"{flagged:,} of them flagged for a check")
+        if quarantined:
+            parts.append(f"{counted(quarantined, 'row')} to correct")
+        headline = ", ".join(parts) + "."
     listed = errors[:ACK_PROBLEM_LINES] + warnings[: max(0, ACK_PROBLEM_LINES - len(errors))]
     more = len(errors) + len(warnings) - len(listed)
     lines = [("To correct: " if p["severity"] == "error" else "Please check: ") + _problem_line(p) for p in listed]

@@ -23,6 +23,7 @@ from smewg.core.store.models import (
 )
 from smewg.work.cycle_steps import step_states
 from smewg.work.cycles import first_usable_arrivals
+from smewg.work.formatting import counted
 from smewg.work.outbox import failed_runs_alerted, messages_per_economy
 from smewg.work.rollup import used_submissions
 
@@ -84,10 +85,6 @@ def _state(entry: dict[str, Any]) -> str:
     return "missing, past the deadline" if entry["late"] else "not yet due"
 
 
-def _rows(count: int) -> str:
-    return f"{count:,} row" if count == 1 else f"{count:,} rows"
-
-
 def _next_action(entry: dict[str, Any], as_of: date, deadline: date, chased: int) -> str:
     """What the Secretariat does next for this economy, in a few words."""
     if entry["last_file_rejected"] and not entry["submitted"]:
@@ -95,13 +92,13 @@ def _next_action(entry: dict[str, Any], as_of: date, deadline: date, chased: int
     if not entry["submitted"]:
         days = (as_of - deadline).days
         if days > 0:
-            sent = f", {chased} reminder{'s' if chased != 1 else ''} and escalations sent" if chased else ""
-            return f"chase: {days} day{'s' if days != 1 else ''} past the deadline{sent}"
-        return f"wait: due {deadline.isoformat()} (in {-days} day{'s' if days != -1 else ''})"
+            sent = f", {counted(chased, 'reminder')} and escalations sent" if chased else ""
+            return f"chase: {counted(days, 'day')} past the deadline{sent}"
+        return f"wait: due {deadline.isoformat()} (in {counted(-days, 'day')})"
     if entry["quarantined_rows"]:
-        return f"ask for corrections: {_rows(entry['quarantined_rows'])} quarantined"
+        return f"ask for corrections: {counted(entry['quarantined_rows'], 'row')} quarantined"
     if entry["flagged_rows"]:
-        return f"check {_rows(entry['flagged_rows'])} flagged for a check with the focal point"
+        return f"check {counted(entry['flagged_rows'], 'row')} flagged for a check with the focal point"
     return "none"
 
 
