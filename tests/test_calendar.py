@@ -69,8 +69,8 @@ def test_template_steps_count_back_and_forward_from_the_deadline():
             "activities[0] (id A9) > objective: '6.1' is not an objective of the plan",
         ),
         (
-            {"activities": [{"id": "A9", "title": "x", "objective": "2.1", "lead": "Korea", "due": "2022-05-01"}]},
-            "activities[0] (id A9) > lead: 'Korea' is not an economy of the plan",
+            {"activities": [{"id": "A9", "title": "x", "objective": "2.1", "lead": "Atlantis", "due": "2022-05-01"}]},
+            "activities[0] (id A9) > lead: 'Atlantis' is not an economy of the plan",
         ),
         ({"reviews": [{"kind": "final", "name": "Final", "date": "2022-08-01"}]}, "the plan has no final review in 2022"),
     ],
@@ -193,8 +193,8 @@ def test_a_calendar_whose_year_disagrees_with_its_file_name_is_refused_naming_bo
     ("change", "says"),
     [
         (
-            {"extensions": {"Viet Nam": "2022-06-30"}},
-            "extensions.Viet Nam: write the economy's code VNM (Viet Nam), not its name",
+            {"extensions": {"Viet Nam": "2022-06-30", "VNM": "2022-07-15"}},
+            "extensions: 'VNM' and 'Viet Nam' name the same economy (VNM); keep one",
         ),
         ({"extensions": {"Vietnamm": "2022-06-30"}}, "did you mean Viet Nam (VNM)?); keys are ISO alpha-3 codes"),
         ({"deadline": "30/06/2022"}, "(got '30/06/2022'; write dates as YYYY-MM-DD, e.g. 2023-06-30)"),
@@ -215,3 +215,25 @@ def test_calendar_mistakes_say_what_to_write(change, says, smewg_home, monkeypat
     with pytest.raises(CalendarError) as refused:
         load_calendar(path, load_catalogue(settings.plan_file, settings.economies_file).plan)
     assert says in str(refused.value)
+
+
+def test_extensions_and_leads_may_name_an_economy_as_people_type_it(smewg_home, monkeypatch):
+    """Issue 12: "Taiwan", "Viet Nam" or "korea" in a calendar extend that economy's deadline."""
+    import yaml
+
+    from smewg.core.calendar import load_calendar
+    from smewg.core.catalogue import load_catalogue
+    from smewg.core.settings import get_settings
+    from tests import collection_helpers as h
+
+    h.prepare(smewg_home, monkeypatch)
+    path = smewg_home / "schedule" / "cycle-2022.yaml"
+    document = yaml.safe_load(path.read_text())
+    document["extensions"] = {"Taiwan": "2022-06-30", "Viet Nam": "2022-07-15", "korea": "2022-07-01"}
+    document["activities"] = [{"id": "A1", "title": "Workshop", "objective": "2.1", "lead": "Taiwan", "due": "2022-09-30"}]
+    path.write_text(yaml.safe_dump(document))
+    settings = get_settings()
+    calendar = load_calendar(path, load_catalogue(settings.plan_file, settings.economies_file).plan)
+    assert calendar.extensions == {"TWN": date(2022, 6, 30), "VNM": date(2022, 7, 15), "KOR": date(2022, 7, 1)}
+    assert calendar.deadline_for("TWN") == date(2022, 6, 30)
+    assert calendar.activities[0].lead == "TWN"

@@ -84,6 +84,13 @@ def test_economies_resolve_json(smewg_home):
     assert json.loads(result.stdout) == {"input": "viet nam", "code": "VNM", "name": "Viet Nam"}
 
 
+def test_taiwan_finds_chinese_taipei_which_is_never_listed_under_that_name(smewg_home):
+    result = run("economies", "resolve", "Taiwan", "--json")
+    assert json.loads(result.stdout) == {"input": "Taiwan", "code": "TWN", "name": "Chinese Taipei"}
+    listing = run("economies", "--json").stdout + run("economies").stdout
+    assert "Chinese Taipei" in listing and "taiwan" not in listing.lower()
+
+
 def test_economies_resolve_unknown_names_the_nearest_on_stderr(smewg_home):
     result = run("economies", "resolve", "Phillipines", "--json")
     assert result.exit_code == 1
@@ -218,7 +225,7 @@ def test_the_outbox_shows_one_message_whole_and_cuts_the_list_between_words(smew
     h.prepare(smewg_home, monkeypatch)
     long_name = "[bold red]Important[/] " + "supercalifragilistic " * 12 + "\x1b[2J end.csv"
     with store_session(get_settings().resolved_database_url) as session:
-        for code, name in (("VNM", "Viet Nam"), ("KOR", "Republic of Korea")):
+        for code, name in (("VNM", "Viet Nam"), ("KOR", "Republic of Korea"), ("TWN", "Chinese Taipei")):
             enqueue(
                 session,
                 messages.acknowledgement(
@@ -244,6 +251,8 @@ def test_the_outbox_shows_one_message_whole_and_cuts_the_list_between_words(smew
     assert "#smewg-fp-vnm" in listing.stdout and "#smewg-fp-kor" not in listing.stdout
     assert "supercalifragilistic …" in listing.stdout and "supercalifragilisti…" not in listing.stdout  # between words
     assert "[bold red]Important[/]" in listing.stdout and "\x1b" not in listing.stdout  # shown, not obeyed
+    taipei = runner.invoke(app, ["outbox", "--economy", "Taiwan"], env={"COLUMNS": "300"})
+    assert taipei.exit_code == 0 and "#smewg-fp-twn" in taipei.stdout and "#smewg-fp-vnm" not in taipei.stdout
     whole = runner.invoke(app, ["outbox", "--id", "1"], env={"COLUMNS": "300"})
     assert whole.exit_code == 0 and "\\x1b[2J end.csv" in whole.stdout and whole.stdout.count("supercalifragilistic") == 12
     missing = runner.invoke(app, ["outbox", "--id", "99"])

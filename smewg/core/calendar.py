@@ -53,6 +53,11 @@ class Activity(_Strict):
     due: date
     status: ActivityStatus = "planned"
 
+    @field_validator("lead", mode="before")
+    @classmethod
+    def _lead_as_code(cls, value: object) -> object:
+        return economy_code(value) if isinstance(value, str) else value
+
     @property
     def priority(self) -> str:
         return self.objective.split(".")[0]
@@ -92,6 +97,22 @@ class Calendar(_Strict):
     reviews: tuple[ReviewDate, ...] = ()
     extensions: dict[str, date] = Field(default_factory=dict)
     activities: tuple[Activity, ...] = ()
+
+    @field_validator("extensions", mode="before")
+    @classmethod
+    def _extensions_by_code(cls, value: object) -> object:
+        """Keys may be any name people type for an economy ("Viet Nam", "Taiwan"): stored by code."""
+        if not isinstance(value, dict):
+            return value
+        by_code: dict[str, object] = {}
+        written: dict[str, str] = {}
+        for key, extended in value.items():
+            code = economy_code(str(key))
+            if code in written:
+                raise ValueError(f"{written[code]!r} and {key!r} name the same economy ({code}); keep one")
+            written[code] = str(key)
+            by_code[code] = extended
+        return by_code
 
     @field_validator("reminder_days_before", "escalation_days_after")
     @classmethod
@@ -170,6 +191,18 @@ class Calendar(_Strict):
             *(Milestone(name=r.name, date=r.date) for r in self.reviews),
         ]
         return sorted(events, key=lambda m: m.date)
+
+
+def economy_code(text: str) -> str:
+    """The code of the economy ``text`` names (code, name or any alias), else ``text`` as
+    written, for :func:`check_against_plan` to refuse with the nearest economy."""
+    from smewg.core.economies import UnknownEconomy, load_economies
+    from smewg.core.paths import ECONOMIES_FILE
+
+    try:
+        return load_economies(ECONOMIES_FILE).resolve(text).code
+    except (UnknownEconomy, ConfigFileError):
+        return text
 
 
 def _economy_key_hint(text: str) -> str:

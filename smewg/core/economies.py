@@ -48,12 +48,20 @@ class Economy(BaseModel):
     alpha2: str = Field(pattern=r"^[A-Z]{2}$")
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     aliases: tuple[str, ...] = ()
+    typed_names: tuple[str, ...] = ()
+    """Names people type that resolve to the economy but are never shown or listed as its
+    names ("Taiwan" finds Chinese Taipei, which APEC shows only as "Chinese Taipei")."""
     order: int = 0
 
     @property
     def all_names(self) -> tuple[str, ...]:
-        """Everything that resolves to this economy, canonical code first."""
+        """The economy's names as listed (code, alpha-2, display name, aliases), code first."""
         return (self.code, self.alpha2, self.name, *self.aliases)
+
+    @property
+    def resolvable_names(self) -> tuple[str, ...]:
+        """Everything that resolves to this economy: its names and what people type for it."""
+        return (*self.all_names, *self.typed_names)
 
 
 class EconomyRegistry(BaseModel):
@@ -67,7 +75,7 @@ class EconomyRegistry(BaseModel):
     def _aliases_are_unambiguous(self) -> EconomyRegistry:
         seen: dict[str, str] = {}
         for economy in self.economies:
-            for name in economy.all_names:
+            for name in economy.resolvable_names:
                 key = normalise(name)
                 owner = seen.setdefault(key, economy.code)
                 if owner != economy.code:
@@ -76,7 +84,7 @@ class EconomyRegistry(BaseModel):
 
     @cached_property
     def _index(self) -> dict[str, Economy]:
-        return {normalise(name): economy for economy in self.economies for name in economy.all_names}
+        return {normalise(name): economy for economy in self.economies for name in economy.resolvable_names}
 
     @property
     def codes(self) -> tuple[str, ...]:
