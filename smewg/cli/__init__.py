@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from typer.exceptions import TyperException
 
-from smewg.cli import automations, cycle, economies, plan, schedule
+from smewg.cli import automations, cycle, economies, plan, proposals, schedule
 from smewg.cli.collection import collect, received, simulate, submissions, templates
 from smewg.cli.cycle import watch
 from smewg.cli.demo import demo
@@ -52,6 +52,7 @@ app.add_typer(economies.app, name="economies")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(cycle.app, name="cycle")
 app.add_typer(automations.app, name="automations")
+app.add_typer(proposals.app, name="proposals")
 app.command("watch")(watch)
 app.command("serve")(serve)
 

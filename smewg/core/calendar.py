@@ -303,3 +303,48 @@ def dump_calendar(calendar: Calendar) -> str:
         "# activities: - {id, title, objective: '2.1', lead: KOR, due: YYYY-MM-DD, status: planned|in_progress|done|cancelled}\n"
     )
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def add_activity(path: Path, activity: Activity, plan: Plan) -> bool:
+    """Add ``activity`` to the calendar file, keeping what people wrote in it (comments,
+    order); False when an activity with its id is already there. The new text is checked
+    as a calendar before it replaces the file."""
+    calendar = load_calendar(path, plan)
+    if any(a.id == activity.id for a in calendar.activities):
+        return False
+    text = path.read_text(encoding="utf-8")
+    item = yaml.safe_dump(
+        [activity.model_dump(mode="json")], default_flow_style=None, sort_keys=False, allow_unicode=True, width=1000
+    )
+    lines = text.splitlines()
+    top_level = [i for i, line in enumerate(lines) if line and not line[0].isspace() and not line.startswith(("#", "-"))]
+    position = next((i for i in top_level if lines[i].split(":")[0].strip() == "activities"), None)
+    if position is None:
+        new_text = text.rstrip("\n") + "\nactivities:\n" + item
+    elif lines[position].split(":", 1)[1].strip() in ("", "[]"):
+        end = next((i for i in top_level if i > position), len(lines))
+        block = lines[position + 1 : end]
+        while block and not block[-1].strip():
+            block.pop()
+        new_lines = [
+            *lines[:position],
+            "activities:",
+            *block,
+            *item.rstrip("\n").splitlines(),
+            *lines[position + 1 + len(block) :],
+        ]
+        new_text = "\n".join(new_lines) + "\n"
+    else:  # written some other way (a flow list): written again whole, from the calendar
+        new_text = dump_calendar(calendar.model_copy(update={"activities": (*calendar.activities, activity)}))
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(new_text, encoding="utf-8")
+    try:
+        check = validate(Calendar, yaml.safe_load(new_text), path, CalendarError, "the calendar")
+        check_against_plan(check, plan, str(path))
+        if [a.id for a in check.activities] != [*(a.id for a in calendar.activities), activity.id]:
+            raise CalendarError(f"{path}: could not add activity {activity.id} without changing the others; add it by hand")
+    except Exception:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(path)
+    return True

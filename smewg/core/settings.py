@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from smewg.core.paths import DEFAULT_PLAN_FILE, ECONOMIES_FILE, FX_FILE, SCHEDULE_DIR, SLACK_FILE
+from smewg.core.paths import DEFAULT_PLAN_FILE, ECONOMIES_FILE, FX_FILE, RUBRIC_FILE, SCHEDULE_DIR, SLACK_FILE
 
 
 class Settings(BaseSettings):
@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     slack_file: Path = SLACK_FILE
     fx_file: Path = FX_FILE
     """Yearly FX table used to convert amounts to USD in the rollup."""
+    rubric_file: Path = RUBRIC_FILE
+    """How project proposals are scored (``smewg proposals rank``)."""
     slack_token: SecretStr | None = None
     slack_token_block: str | None = None
     """Name of a Prefect Secret block holding the token, used when SMEWG_SLACK_TOKEN is unset."""
@@ -60,6 +62,11 @@ class Settings(BaseSettings):
     @property
     def exports_dir(self) -> Path:
         return self.outputs_dir / "exports"
+
+    @property
+    def proposals_dir(self) -> Path:
+        """Project proposals and the economies' scoring sheets, a folder per session (``2021A``)."""
+        return self.home / "proposals"
 
     @property
     def data_docs_dir(self) -> Path:

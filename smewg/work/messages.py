@@ -248,3 +248,32 @@ def review(
     if lines:
         body += "\n*Corrections since the previous version:*\n" + "\n".join(f"• {escape(line)}" for line in lines)
     return Message(key, "review", channel, text, _blocks(f"SMEWG review: {title}"[:150], body), cycle_year=year)
+
+
+def proposals_ranked(
+    *,
+    key: str,
+    channel: str,
+    session: str,
+    ranked: int,
+    eligible: int,
+    top: list[tuple[str, str, float]],
+    not_used: int,
+    report: str | None,
+) -> Message:
+    """A session's proposals ranked: how many, the first eligible ones, what was not used.
+
+    ``top``: (id, title, score) of the best eligible proposals; ids and titles come from
+    the proposals' files and are escaped.
+    """
+    head = f"Project proposals {session} ranked: {counted(ranked, 'proposal')}, {eligible} eligible"
+    if not_used:
+        head += f"; {counted(not_used, 'file or row')} not used (see the report)"
+    lines = [f"{number}. {pid}: {title} ({score:.2f})" for number, (pid, title, score) in enumerate(top, start=1)]
+    text = head + "." + ("\nTop: " + "; ".join(lines) if lines else "") + (f"\nReport: {report}" if report else "")
+    body = escape(head) + "."
+    if lines:
+        body += "\n*Top eligible proposals:*\n" + "\n".join(f"{escape(line)}" for line in lines)
+    if report:
+        body += f"\nReport: `{escape(report)}`"
+    return Message(key, "proposals", channel, text, _blocks(f"SMEWG project proposals, session {session}", body))

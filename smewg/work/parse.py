@@ -138,7 +138,7 @@ def _read_csv(raw: bytes, path: Path) -> pd.DataFrame:
     return frame
 
 
-def _check_unpacked_size(data: bytes, path: Path, limit: int) -> None:
+def check_unpacked_size(data: bytes, path: Path, limit: int) -> None:
     """Refuse a workbook whose parts unpack to more than ``limit`` bytes before reading it
     (a few MB of zip can hold gigabytes of shared strings)."""
     try:
@@ -157,7 +157,7 @@ def _read_xlsx(data: bytes, path: Path, max_bytes: int = 20_000_000) -> tuple[pd
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    _check_unpacked_size(data, path, MAX_UNPACKED_FACTOR * max_bytes)
+    check_unpacked_size(data, path, MAX_UNPACKED_FACTOR * max_bytes)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:

@@ -43,7 +43,7 @@ NAMING_CONVENTION = {
 
 SUBMISSION_STATUSES = ("accepted", "rejected", "superseded")
 OBSERVATION_STATUSES = ("accepted", "flagged", "quarantined")
-NOTIFICATION_KINDS = ("reminder", "escalation", "missed_deadline", "acknowledgement", "failure", "review")
+NOTIFICATION_KINDS = ("reminder", "escalation", "missed_deadline", "acknowledgement", "failure", "review", "proposals")
 NOTIFICATION_STATUSES = ("pending", "delivered", "failed")
 
 
