@@ -64,3 +64,37 @@ def test_the_cycle_page_shows_what_status_says_and_asks_the_network_for_nothing(
     colours = image.getcolors(maxcolors=1_000_000)
     assert colours is not None and len(colours) > 50, "the page looks blank"
     assert sum(count for count, colour in colours if colour == (255, 255, 255)) < 0.97 * image.width * image.height
+
+
+def test_gx_data_docs_for_one_file_work_offline_and_show_cells_as_text(smewg_home, monkeypatch, tmp_path):
+    """Issue 12: the technical view (GX Data Docs) kept, with no CDN, newsletter or __none__,
+    and issue 13: cells that look like HTML are shown, never run."""
+    from PIL import Image
+
+    from tests.browser import RecordingProxy, screenshot
+
+    h.prepare(smewg_home, monkeypatch)
+    rows = h.valid_rows("AUS")
+    rows[2][4] = "<script>alert(1)</script>"
+    rows[3][5] = "<img src=x onerror=alert(2)>"
+    file = h.write_csv(h.inbox("AUS") / "AUS 2022.csv", rows)
+    done = CliRunner().invoke(app, ["data-docs", str(file)])
+    assert done.exit_code == 0, done.output
+    page = next((smewg_home / "outputs" / "data_docs" / "2022" / "AUS").glob("*.gx.html"))
+    assert str(page) in done.stdout.replace("\n", "")
+    html = page.read_text(encoding="utf-8")
+    assert "<script" not in html and "<img" not in html and "<link" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "AUS 2022 submission" in html and "__none__" not in html and "newsletter" not in html.lower()
+    assert not re.search(r"(src|href)=\"https?://|url\(", html)
+    assert "expect_column_values_to_match_regex" in html or "values must match" in html  # GX's own rendering of the rules
+
+    with RecordingProxy() as proxy:
+        shot = screenshot(page, tmp_path / "docs.png", proxy)
+    assert proxy.page_requests == []
+    image = Image.open(shot).convert("RGB")
+    colours = image.getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 50, "the page looks blank"
+
+    elsewhere = CliRunner().invoke(app, ["data-docs", str(tmp_path / "docs.png")])
+    assert elsewhere.exit_code == 2 and "is not in the inbox" in elsewhere.stderr

@@ -13,7 +13,7 @@ import typer
 from typer.exceptions import TyperException
 
 from smewg.cli import automations, cycle, economies, plan, proposals, schedule
-from smewg.cli.collection import collect, received, simulate, submissions, templates
+from smewg.cli.collection import collect, data_docs, received, simulate, submissions, templates
 from smewg.cli.cycle import watch
 from smewg.cli.demo import demo
 from smewg.cli.outbox import app as outbox_app
@@ -42,6 +42,7 @@ app.command("simulate")(simulate)
 app.command("collect")(collect)
 app.command("received")(received)
 app.command("submissions")(submissions)
+app.command("data-docs")(data_docs)
 app.command("rollup")(rollup)
 app.command("export")(export)
 app.command("status")(status)

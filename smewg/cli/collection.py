@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of, require_initialised_store
+from smewg.cli.options import AsOfOption, JsonOption, YearOption, a_cycle_of_the_plan, parse_as_of, require_initialised_store
 from smewg.cli.output import console, emit_json, err_console, fail
 from smewg.core.settings import get_settings
 from smewg.work.untrusted import terminal_safe
@@ -162,3 +162,38 @@ def received(
     console.print(
         f"{terminal_safe(path.name)} ({economy}, cycle {year}) counts as received {when:%Y-%m-%d %H:%M %Z}", markup=False
     )
+
+
+def data_docs(
+    file: Annotated[Path, typer.Argument(help="A submission file (in the inbox, or anywhere with --year and --economy).")],
+    year: Annotated[int | None, typer.Option(help="The cycle (default: from the file's inbox folder).")] = None,
+    economy: Annotated[str | None, typer.Option(help="The economy (default: from the file's inbox folder).")] = None,
+) -> None:
+    """Write Great Expectations' Data Docs page for one file: the technical view of every
+    rule of expectations/submission.json and what it found, a page that works offline."""
+    from smewg.core.cycle import open_cycle
+    from smewg.work.data_docs import write_data_docs
+    from smewg.work.parse import SubmissionRejected
+
+    settings = get_settings()
+    path = file.resolve()
+    if not path.is_file():
+        fail(f"{file} is not a file", code=2)
+    if year is None or economy is None:
+        try:
+            folder_year, folder_economy = path.relative_to(settings.resolved_inbox.resolve()).parts[:2]
+        except ValueError:
+            fail(f"{file} is not in the inbox ({settings.resolved_inbox}/<YEAR>/<ECONOMY>/); give --year and --economy", code=2)
+        year = year or (int(folder_year) if folder_year.isdigit() else None)
+        economy = economy or folder_economy
+    if year is None:
+        fail(f"{file}: the cycle is not in its path; give --year", code=2)
+    a_cycle_of_the_plan(year)
+    require_initialised_store()
+    with open_cycle(settings, year) as context:
+        code = context.catalogue.economies.resolve(economy).code
+        try:
+            page = write_data_docs(context, path, code)
+        except SubmissionRejected as rejection:
+            fail(f"{terminal_safe(path.name)} cannot be read, so no rule ran: {terminal_safe(rejection)}")
+    console.print(f"Data Docs of {terminal_safe(path.name)} ({code}, cycle {year}): {page}", markup=False, soft_wrap=True)
