@@ -65,6 +65,20 @@ def test_the_cycle_page_shows_what_status_says_and_asks_the_network_for_nothing(
     assert colours is not None and len(colours) > 50, "the page looks blank"
     assert sum(count for count, colour in colours if colour == (255, 255, 255)) < 0.97 * image.width * image.height
 
+    # The validation report the page links for AUS: drawn, offline, its counts those of the status.
+    link = re.search(r'href="(\.\./data_docs/2022/AUS/[0-9a-f]{16}\.html)"', html)
+    assert link is not None
+    report = (page.parent / link.group(1)).resolve()
+    text = unescape(re.sub(r"<[^>]+>", " ", report.read_text(encoding="utf-8")))
+    aus = next(e for e in status["economies"] if e["economy"] == "AUS")
+    assert aus["quarantined_rows"] == 1 and re.search(r"\b1 quarantined", " ".join(text.split()))
+    assert "lots" in text  # the value as written, on its row
+    with RecordingProxy() as proxy:
+        shot = screenshot(report, tmp_path / "report.png", proxy)
+    assert proxy.page_requests == []
+    colours = Image.open(shot).convert("RGB").getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 50, "the validation report looks blank"
+
 
 def test_gx_data_docs_for_one_file_work_offline_and_show_cells_as_text(smewg_home, monkeypatch, tmp_path):
     """Issue 12: the technical view (GX Data Docs) kept, with no CDN, newsletter or __none__,
