@@ -121,3 +121,26 @@ def test_a_hostile_inbox_harms_no_good_file_and_says_why_for_every_bad_one(hosti
     flat = re.sub(r"[\s│]", "", listing.stdout)  # the file column wraps
     assert "\\x1b[2J\\x1b]0;pwned\\x07.csv" in flat  # shown, not obeyed
     assert "[boldred]MYS[blink].csv" in flat  # shown as written, not taken as markup
+
+
+def test_a_workbook_with_a_huge_shared_strings_part_is_refused_before_it_is_read(tmp_path):
+    """Finding 7: a small file under every size limit whose text cells unpack to 33 MB
+    (openpyxl holds them all: ~6 bytes of memory per byte, bench/xlsx_memory.py)."""
+    import time
+
+    from smewg.core.economies import load_economies
+    from smewg.core.paths import ECONOMIES_FILE
+    from smewg.work.parse import SubmissionRejected, parse_submission
+
+    path = tmp_path / "KOR.xlsx"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/sharedStrings.xml", b"<si><t>x</t></si>" * 2_000_000)  # 34 MB unpacked
+    path.write_bytes(buffer.getvalue())
+    assert path.stat().st_size < 1_000_000
+    started = time.perf_counter()
+    with pytest.raises(SubmissionRejected) as refused:
+        parse_submission(path, economy="KOR", year=2022, registry=load_economies(ECONOMIES_FILE), kinds={}, max_bytes=20_000_000)
+    assert "KOR.xlsx holds 34 MB of text cells, over the 32 MB limit" in str(refused.value)
+    assert time.perf_counter() - started < 5

@@ -189,7 +189,7 @@ def data_docs(
     if year is None:
         fail(f"{file}: the cycle is not in its path; give --year", code=2)
     a_cycle_of_the_plan(year)
-    require_initialised_store()
+    require_initialised_store(runs_flows=False)
     with open_cycle(settings, year) as context:
         code = context.catalogue.economies.resolve(economy).code
         try:

@@ -65,6 +65,9 @@ def demo(
         highlight=False,
     )
     send_logs_to(log_path)
+    from smewg.cli.prefect_api import use_prefect
+
+    use_prefect(log_path)
     with _progress_bars():
         from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 

@@ -47,14 +47,19 @@ def parse_as_of(value: str | None) -> date:
         raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint="--as-of") from None
 
 
-def require_initialised_store() -> None:
+def require_initialised_store(*, runs_flows: bool = True) -> None:
     """Before a command starts a flow (and Prefect): a missing store is one line and exit 3,
     not a flow run that fails and leaves an empty database file behind. Then Prefect's log
     lines (flow and task runs, the temporary server) go to the log file, not the terminal:
-    the command prints its result, and an error is one line naming the log."""
+    the command prints its result, and an error is one line naming the log. Last, the
+    Prefect API the flows report to (:func:`smewg.cli.prefect_api.use_prefect`)."""
     from smewg.cli.output import log_path, send_logs_to
     from smewg.core.settings import get_settings
     from smewg.core.store import require_store
 
     require_store(get_settings().resolved_database_url)
     send_logs_to(log_path())
+    if runs_flows:
+        from smewg.cli.prefect_api import use_prefect
+
+        use_prefect(log_path().with_name("prefect-server.log"))

@@ -88,6 +88,9 @@ MAX_COLUMNS = 50
 """A header with more cells than this is not the template's (the template has 11 columns)."""
 MAX_UNPACKED_FACTOR = 20
 """An .xlsx may unpack to at most this many times the submission size limit (zip bombs)."""
+MAX_SHARED_STRINGS_BYTES = 32_000_000
+"""A workbook's text cells (its shared strings) unpacked: ~200 MB of memory to read
+(bench/xlsx_memory.py); a submission's codes, units and notes take a few KB."""
 
 
 def _check_columns(columns: list[str], allowed_extra: tuple[str, ...], path: Path) -> None:
@@ -139,17 +142,25 @@ def _read_csv(raw: bytes, path: Path) -> pd.DataFrame:
 
 
 def check_unpacked_size(data: bytes, path: Path, limit: int) -> None:
-    """Refuse a workbook whose parts unpack to more than ``limit`` bytes before reading it
-    (a few MB of zip can hold gigabytes of shared strings)."""
+    """Refuse a workbook whose parts unpack to more than ``limit`` bytes, or whose shared
+    strings (held in memory whole by openpyxl, ~6 bytes of memory per byte of XML) pass
+    :data:`MAX_SHARED_STRINGS_BYTES`, before reading it: a few MB of zip can hold gigabytes."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(entry.file_size for entry in archive.infolist())
+            entries = archive.infolist()
     except zipfile.BadZipFile:
         return  # openpyxl says what is wrong with it
+    unpacked = sum(entry.file_size for entry in entries)
     if unpacked > limit:
         raise SubmissionRejected(
             f"{path.name} unpacks to {unpacked / 1e6:,.0f} MB, over the {limit / 1e6:,.0f} MB limit for a workbook; "
             "send the template as .xlsx with the data only, or as a CSV UTF-8 file"
+        )
+    shared = sum(entry.file_size for entry in entries if entry.filename.lower().endswith("sharedstrings.xml"))
+    if shared > MAX_SHARED_STRINGS_BYTES:
+        raise SubmissionRejected(
+            f"{path.name} holds {shared / 1e6:,.0f} MB of text cells, over the {MAX_SHARED_STRINGS_BYTES / 1e6:,.0f} MB "
+            "limit for a workbook; send the template with the data only, or as a CSV UTF-8 file"
         )
 
 

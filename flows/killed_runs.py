@@ -1,0 +1,90 @@
+"""Runs whose process was killed (SIGKILL, the OOM killer, a closed terminal): marked Crashed
+and alerted, once, by the next ``smewg`` command that runs a flow on the same machine.
+
+A killed process runs no hook, and a run started by a command (not a worker) has no
+worker or heartbeat automation watching it on the command's temporary server: it would
+stay Running forever. Every run a command starts carries the tag of its process
+(``smewg-process:<host>:<pid>:<start>``); a later command finds the runs still Running
+or Pending whose process is gone and ends them. The start time in the tag tells a
+reused pid from the process that ran the flow.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+from prefect.client.schemas.objects import StateType
+from prefect.states import Crashed, State
+
+from smewg.flows.hooks import alert_secretariat
+
+TAG_PREFIX = "smewg-process:"
+logger = logging.getLogger("smewg.killed_runs")
+
+
+def _started(pid: int) -> str:
+    """When process ``pid`` started (clock ticks since boot, from /proc), '' where unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22: starttime
+
+
+def process_tag(pid: int | None = None) -> str:
+    pid = pid or os.getpid()
+    return f"{TAG_PREFIX}{socket.gethostname()}:{pid}:{_started(pid)}"
+
+
+def _alive(pid: int, started: str) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return not started or _started(pid) == started
+
+
+@dataclass(frozen=True)
+class KilledRun:
+    id: str
+    name: str
+    flow: str
+
+
+def end_killed_runs() -> list[KilledRun]:
+    """Mark Crashed, and alert, every Running or Pending run of this machine whose process is gone."""
+    host = socket.gethostname()
+    found: list[KilledRun] = []
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING])),
+            ),
+            limit=200,
+        )
+        for run in runs:
+            tag = next((t for t in run.tags if t.startswith(TAG_PREFIX)), None)
+            if tag is None:
+                continue
+            tagged_host, _, rest = tag.removeprefix(TAG_PREFIX).partition(":")
+            pid_text, _, started = rest.partition(":")
+            if tagged_host != host or not pid_text.isdigit() or _alive(int(pid_text), started):
+                continue
+            state: State = Crashed(
+                message=f"its process ({pid_text} on {host}) was killed before the run ended; no result was recorded"
+            )
+            client.set_flow_run_state(run.id, state, force=True)
+            flow = client.read_flow(run.flow_id)
+            if run.parent_task_run_id is None:  # a subflow's crash is its parent's: one alert
+                alert_secretariat(flow, run, state)
+            found.append(KilledRun(str(run.id), run.name, flow.name))
+            logger.warning("flow run %s (%s) was killed with its process %s: marked Crashed", run.name, flow.name, pid_text)
+    return found

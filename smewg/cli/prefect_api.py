@@ -1,0 +1,120 @@
+"""The Prefect API a command's flow runs report to.
+
+With ``PREFECT_API_URL`` set (a running ``prefect server start``, production) nothing is
+started. Without it, the command starts a temporary server of its own, as Prefect would,
+but one that cannot outlive the command: Prefect's stops at a clean exit only, so every
+SIGKILL left a server running (~200 MB each). Ours is ``prefect server start`` (no UI, no
+services) with Linux's parent-death signal set: the kernel stops it when the command dies,
+however it dies. Its database is Prefect's usual one under ``PREFECT_HOME``, so the runs
+stay there for ``prefect server start`` to show later.
+
+Then runs this machine's killed commands left Running are marked Crashed and alerted
+(:mod:`smewg.flows.killed_runs`), and this command's runs are tagged with its process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PR_SET_PDEATHSIG = 1
+STARTUP_SECONDS = 120
+LATER_UI_URL = "http://127.0.0.1:4200"
+"""``prefect server start``'s default address: where a temporary server's runs can be seen after."""
+
+_state: dict[str, object] = {}
+
+
+def _die_with_parent(parent: int) -> None:
+    """In the server's process before it starts: the kernel sends SIGTERM when the command dies."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the command died before the line above: do not start
+        os._exit(0)
+
+
+def _free_port() -> int:
+    with contextlib.closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_server(log: Path) -> tuple[subprocess.Popen, str]:
+    import httpx
+
+    port = _free_port()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    parent = os.getpid()
+    env = {**os.environ, "PREFECT_UI_ENABLED": "false", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    with log.open("a", encoding="utf-8") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-services"],
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+            preexec_fn=lambda: _die_with_parent(parent),
+        )
+    url = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return server, url
+        except httpx.HTTPError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            _stop(server)
+            raise RuntimeError(f"the temporary Prefect server did not start (its output is in {log})")
+        time.sleep(0.2)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def use_prefect(log: Path) -> str:
+    """The API URL this process's flows report to, started if need be (once per process);
+    its runs tagged with the process; this machine's killed runs ended and alerted."""
+    if "url" in _state:
+        return str(_state["url"])
+    from prefect import tags
+    from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
+
+    from smewg.flows.killed_runs import end_killed_runs, process_tag
+
+    settings = contextlib.ExitStack()
+    url = PREFECT_API_URL.value()
+    if not url:
+        server, url = _start_server(log)
+        atexit.register(_stop, server)
+        # Run links point where `prefect server start` shows these runs later (same PREFECT_HOME).
+        settings.enter_context(temporary_settings(updates={PREFECT_API_URL: url, PREFECT_UI_URL: LATER_UI_URL}))
+        _state["server"] = server
+    # For the rest of the command (it runs on its main thread; Prefect copies both into task threads).
+    settings.enter_context(tags(process_tag()))
+    _state["url"], _state["context"] = url, settings
+    end_killed_runs()
+    return url
+
+
+def temporary_server_pid() -> int | None:
+    """The pid of the server this process started (None when it uses a running one)."""
+    server = _state.get("server")
+    return server.pid if isinstance(server, subprocess.Popen) else None
