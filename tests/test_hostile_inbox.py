@@ -144,3 +144,29 @@ def test_a_workbook_with_a_huge_shared_strings_part_is_refused_before_it_is_read
         parse_submission(path, economy="KOR", year=2022, registry=load_economies(ECONOMIES_FILE), kinds={}, max_bytes=20_000_000)
     assert "KOR.xlsx holds 34 MB of text cells, over the 32 MB limit" in str(refused.value)
     assert time.perf_counter() - started < 5
+
+
+def test_a_file_of_thousands_of_bad_rows_keeps_a_bounded_problems_record(smewg_home, monkeypatch):
+    """Finding 10: a 500k-row file of bad rows stored 73 MB of messages and printed 96 MB of
+    ``submissions --json``. The first problems are kept, with the total; each row's status
+    is still in the store."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from smewg.cli import app
+    from smewg.work.collect import collect_all
+    from smewg.work.submissions import STORED_PROBLEMS
+
+    h.prepare(smewg_home, monkeypatch)
+    good = h.valid_rows("KOR")
+    rows = good + [[*row[:4], "lots", *row[5:]] for row in good] * 60  # ~4,000 rows not numbers
+    h.write_csv(h.inbox("KOR") / "KOR.csv", rows, received=ARRIVED)
+    (outcome,) = collect_all(h.context(), AS_OF)
+    assert len(outcome.problems) > 3 * STORED_PROBLEMS  # all of them reached the report and the acknowledgement
+    listed = CliRunner().invoke(app, ["submissions", "--year", "2022", "--json"])
+    (version,) = json.loads(listed.stdout)
+    assert version["problems_total"] == len(outcome.problems)
+    assert len(version["problems"]) == STORED_PROBLEMS and version["problems"][1]["row"] == 2  # in file order
+    assert len(listed.stdout) < 400_000
+    assert version["status"] == "rejected" and version["rows_quarantined"] == len(rows)  # every row's status kept

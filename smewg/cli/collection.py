@@ -114,9 +114,9 @@ def submissions(year: YearOption, json_output: JsonOption = False) -> None:
             r["economy"],
             str(r["version"]),
             r["status"],
-            str(r["rows_accepted"]),
-            str(r["rows_quarantined"]),
-            str(r["rows_flagged"]),
+            f"{r['rows_accepted']:,}",
+            f"{r['rows_quarantined']:,}",
+            f"{r['rows_flagged']:,}",
             r["received_at"][:16],
             Text(terminal_safe(r["file"])),
         )

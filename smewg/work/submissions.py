@@ -25,6 +25,10 @@ from smewg.work.messages import Message
 from smewg.work.outbox import enqueue
 
 SUITE_NAME = "submission"
+STORED_PROBLEMS = 1_000
+"""Problems kept with a version (the first ones, rows in file order); the total is kept
+beside them. Each row's status is in its observation: a file of 500,000 bad rows would
+otherwise store 73 MB of messages, and ``submissions --json`` print them all."""
 
 
 @dataclass
@@ -227,8 +231,8 @@ def store_submission(
                 suite_name=SUITE_NAME,
                 success=success,
                 evaluated_at=now,
-                statistics=statistics,
-                problems=problems,
+                statistics={**statistics, "problems_total": len(problems)},
+                problems=problems[:STORED_PROBLEMS],
                 data_docs_path=data_docs,
             )
         )
@@ -272,6 +276,9 @@ def list_submissions(session: Session, plan_id: str, year: int) -> list[dict[str
                 "rows_quarantined": submission.rows_quarantined,
                 "rows_flagged": submission.rows_flagged,
                 "problems": validation.problems if validation else [],
+                "problems_total": (validation.statistics or {}).get("problems_total", len(validation.problems))
+                if validation
+                else 0,
                 "data_docs": validation.data_docs_path if validation else None,
                 "superseded_by": submission.superseded_by_id,
             }
