@@ -344,3 +344,30 @@ def _chart_page(page: Path, folder: Path) -> Path:
     out = folder / "chart-only.html"
     out.write_text(head + "<body>" + html[start:end] + "</body></html>", encoding="utf-8")
     return out
+
+
+def test_an_indicator_of_many_breakdowns_shows_the_first_twelve_and_points_to_the_xlsx(tmp_path):
+    """Issue 13's scale run: a plan of regions (100 breakdowns per indicator) made a PDF of
+    ~35,000 table rows. The document shows the total and the next breakdowns, up to 12."""
+    import pandas as pd
+
+    from smewg.core.catalogue import Indicator
+    from smewg.work.review_data import ReviewData
+    from smewg.work.review_report import BREAKDOWNS_SHOWN, _indicator_block
+
+    breakdowns = ("total", *(f"region_{n:02d}" for n in range(1, 20)))
+    indicator = Indicator(id="1.1.1", name="Start-ups", kind="count", breakdowns=breakdowns)
+    years = [2021, 2022]
+    figures = pd.DataFrame(
+        [
+            {"indicator": "1.1.1", "breakdown": b, "year": y, "statistic": s, "area": "APEC", "value": v, "unit": None}
+            for b in breakdowns
+            for y in years
+            for s, v in (("N_REPORTING", 3.0), ("SUM", 100.0))
+        ]
+    )
+    data = ReviewData(kind="midterm", years=years, snapshots={}, figures=figures, quality=[], notes=[])
+    block = _indicator_block({}, indicator, data, data.lookup(), {2021: 1, 2022: 2}, {}, {}, tmp_path)
+    shown = {row["label"].rsplit("(", 1)[-1].rstrip(")") for row in block["rows"] if "(" in row["label"]}
+    assert shown == {f"region {n:02d}" for n in range(1, BREAKDOWNS_SHOWN)}  # the total and 11 more
+    assert block["breakdowns_not_shown"] == len(breakdowns) - BREAKDOWNS_SHOWN == 8

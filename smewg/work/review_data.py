@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smewg.core.catalogue import Plan
@@ -154,8 +154,22 @@ def _quality_and_notes(
                 for problem in result.problems or []:
                     if problem.get("row") is not None:
                         problems.setdefault(int(problem["row"]), []).append(str(problem.get("message") or ""))
-            rows = session.scalars(
-                select(ObservationRow).where(ObservationRow.submission_id == submission.id).order_by(ObservationRow.row_number)
+            # Only the rows the annex lists: a version's other rows (all of them, usually) stay in the store.
+            rows = session.execute(
+                select(
+                    ObservationRow.row_number,
+                    ObservationRow.indicator_id,
+                    ObservationRow.breakdown,
+                    ObservationRow.raw_value,
+                    ObservationRow.value,
+                    ObservationRow.status,
+                    ObservationRow.note,
+                )
+                .where(
+                    ObservationRow.submission_id == submission.id,
+                    ObservationRow.status.in_(("quarantined", "flagged")) | (func.coalesce(ObservationRow.note, "") != ""),
+                )
+                .order_by(ObservationRow.row_number)
             )
             for row in rows:
                 base = {

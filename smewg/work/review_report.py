@@ -87,6 +87,12 @@ def _cell(data: dict[tuple, float | None], key: tuple, kind: str, snapshot: int 
     }
 
 
+BREAKDOWNS_SHOWN = 12
+"""Breakdowns of an indicator shown in the document (the total first); the XLSX has every
+one. The plan's indicators have at most 3; a plan of regions (100 breakdowns each) would
+otherwise make a PDF of ~35,000 table rows (bench/scale_postgres.py)."""
+
+
 def _indicator_block(
     values_of: dict[str, list[tuple]],
     indicator: Indicator,
@@ -100,7 +106,7 @@ def _indicator_block(
     years = data.years
     kind = indicator.kind
     rows = []
-    for breakdown in indicator.breakdowns:
+    for breakdown in indicator.breakdowns[:BREAKDOWNS_SHOWN]:
         suffix = "" if breakdown == "total" else f" ({breakdown.replace('_', ' ')})"
         statistics = [*ROW_STATISTICS[kind], "N_NO_DATA", "CHANGE_PREV", "CHANGE_BASELINE"]
         for statistic in statistics:
@@ -145,6 +151,7 @@ def _indicator_block(
         "kind": kind,
         "breakdowns": list(indicator.breakdowns),
         "rows": rows,
+        "breakdowns_not_shown": max(0, len(indicator.breakdowns) - BREAKDOWNS_SHOWN),
         "chart": trend_svg(years, headline, f"{indicator.id} {label}", cache_dir=chart_dir),
         "reported_by": reported_by,
         "progress": progress,
@@ -363,6 +370,7 @@ def _pdf_document(model: dict[str, Any], charts: Path) -> dict[str, Any]:
             "progress_text": b["progress_text"] if b["progress"].change is not None else DASH,
             "chart": chart(b["chart"]),
             "rows": [{"label": r["label"], "apec": r["apec"], "cells": [c["text"] for c in r["cells"]]} for r in b["rows"]],
+            "breakdowns_not_shown": b["breakdowns_not_shown"],
             "reported_by": [f"{y}: {', '.join(b['reported_by'][y]) or 'none'}" for y in years],
         }
 
