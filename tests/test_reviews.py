@@ -371,3 +371,45 @@ def test_an_indicator_of_many_breakdowns_shows_the_first_twelve_and_points_to_th
     shown = {row["label"].rsplit("(", 1)[-1].rstrip(")") for row in block["rows"] if "(" in row["label"]}
     assert shown == {f"region {n:02d}" for n in range(1, BREAKDOWNS_SHOWN)}  # the total and 11 more
     assert block["breakdowns_not_shown"] == len(breakdowns) - BREAKDOWNS_SHOWN == 8
+
+
+def test_figures_beyond_a_sheets_rows_go_to_a_sheet_per_year(tmp_path, monkeypatch):
+    """A sheet holds 1,048,576 rows; the scale run's final review has ~1.5M figures."""
+    from datetime import date
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from smewg.core.catalogue import load_plan
+    from smewg.core.paths import DEFAULT_PLAN_FILE
+    from smewg.work import review_report
+    from smewg.work.review_data import CycleSnapshot, ReviewData
+
+    years = [2021, 2022]
+    figures = pd.DataFrame(
+        [
+            {
+                "indicator": "1.1.1",
+                "breakdown": "total",
+                "year": y,
+                "statistic": "VALUE",
+                "area": code,
+                "value": float(n),
+                "unit": "count",
+                "economies": [],
+                "snapshot_id": y - 2000,
+            }
+            for y in years
+            for n, code in enumerate(("AUS", "KOR", "PER"))
+        ]
+    )
+    snapshots = {y: CycleSnapshot(y, y - 2000, date(y, 7, 15), {}, {}, {}, []) for y in years}
+    data = ReviewData(kind="midterm", years=years, snapshots=snapshots, figures=figures, quality=[], notes=[])
+    plan = load_plan(DEFAULT_PLAN_FILE)
+    whole = load_workbook(review_report.write_xlsx(data, plan, tmp_path / "one.xlsx", {"changes": []}), read_only=True)
+    assert whole.sheetnames[0] == "Figures" and len(list(whole["Figures"].iter_rows())) == 7
+    monkeypatch.setattr(review_report, "EXCEL_MAX_ROWS", 5)
+    split = load_workbook(review_report.write_xlsx(data, plan, tmp_path / "split.xlsx", {"changes": []}), read_only=True)
+    assert split.sheetnames[:2] == ["Figures 2021", "Figures 2022"]
+    rows = list(split["Figures 2022"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("year", "indicator", "name") and [r[0] for r in rows[1:]] == [2022] * 3

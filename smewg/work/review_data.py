@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -90,6 +91,12 @@ class ReviewData:
     """Quarantined and flagged rows of the versions used: economy, year, row, indicator, breakdown, value, note, status, message."""
     notes: list[dict[str, Any]]
     """Notes economies wrote (a "no data" answer's reason, remarks): economy, year, indicator, breakdown, note."""
+
+    @cached_property
+    def changes_on_baseline(self) -> dict[tuple[str, int], Any]:
+        """(indicator, year) -> the total's CHANGE_BASELINE figure row (looked up per indicator)."""
+        rows = self.figures[(self.figures["breakdown"] == "total") & (self.figures["statistic"] == "CHANGE_BASELINE")]
+        return {(row.indicator, int(row.year)): row for row in rows.itertuples(index=False)}
 
     def lookup(self) -> dict[tuple, float | None]:
         """(indicator, breakdown, year, statistic, area) -> value."""
@@ -207,22 +214,16 @@ def progress_of(data: ReviewData, indicator: str, kind: str) -> Progress:
     last = data.years[-1]
     if last == data.years[0]:
         return Progress("not enough data", None, None, 0)
-    match = data.figures[
-        (data.figures["indicator"] == indicator)
-        & (data.figures["breakdown"] == "total")
-        & (data.figures["year"] == last)
-        & (data.figures["statistic"] == "CHANGE_BASELINE")
-    ]
-    if match.empty or match.iloc[0]["value"] is None or pd.isna(match.iloc[0]["value"]):
+    figure = data.changes_on_baseline.get((indicator, last))
+    if figure is None or figure.value is None or pd.isna(figure.value):
         return Progress("not enough data", None, None, 0)
-    figure = match.iloc[0]
-    panel = len(figure["economies"])
-    change = float(figure["value"])
+    panel = len(figure.economies)
+    change = float(figure.value)
     if panel < MIN_PANEL:
-        return Progress("not enough data", change, figure["unit"], panel)
+        return Progress("not enough data", change, figure.unit, panel)
     threshold = THRESHOLD[kind]
     status = "improving" if change > threshold else ("worsening" if change < -threshold else "stable")
-    return Progress(status, change, figure["unit"], panel)
+    return Progress(status, change, figure.unit, panel)
 
 
 def _same(a: float | None, b: float | None) -> bool:

@@ -16,7 +16,7 @@ import json
 import shutil
 import subprocess
 import tempfile
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,7 @@ def _cell(data: dict[tuple, float | None], key: tuple, kind: str, snapshot: int 
     }
 
 
+EXCEL_MAX_ROWS = 1_048_576
 BREAKDOWNS_SHOWN = 12
 """Breakdowns of an indicator shown in the document (the total first); the XLSX has every
 one. The plan's indicators have at most 3; a plan of regions (100 breakdowns each) would
@@ -469,24 +470,19 @@ def write_xlsx(data: ReviewData, plan: Plan, path: Path, model: dict[str, Any]) 
 
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = Workbook(write_only=True)
-    names = {i.id: i.name for i in plan.all_indicators()}
-    sheet = workbook.create_sheet("Figures")
-    sheet.append(["year", "indicator", "name", "breakdown", "area", "statistic", "value", "unit", "snapshot"])
-    for row in data.figures.sort_values(["year", "indicator", "breakdown", "statistic", "area"]).itertuples():
-        value = None if row.value is None or row.value != row.value else float(row.value)
-        sheet.append(
-            [
-                int(row.year),
-                row.indicator,
-                neutralise(names.get(row.indicator, "")),
-                row.breakdown,
-                row.area,
-                row.statistic,
-                value,
-                row.unit,
-                int(row.snapshot_id),
-            ]
-        )
+    names = defaultdict(str, {i.id: neutralise(i.name) for i in plan.all_indicators()})
+    ordered = data.figures.sort_values(["year", "indicator", "breakdown", "statistic", "area"])
+    # A sheet holds 1,048,576 rows: a review of many breakdowns gets a sheet of figures per year.
+    parts = [("Figures", ordered)] if len(ordered) < EXCEL_MAX_ROWS else [(f"Figures {y}", p) for y, p in ordered.groupby("year")]
+    columns = ["year", "indicator", "breakdown", "area", "statistic", "value", "unit", "snapshot_id"]
+    for title, part in parts:
+        sheet = workbook.create_sheet(title)
+        sheet.append(["year", "indicator", "name", "breakdown", "area", "statistic", "value", "unit", "snapshot"])
+        for year, indicator, breakdown, area, statistic, value, unit, snapshot in part[columns].itertuples(
+            index=False, name=None
+        ):
+            shown = None if value is None or value != value else float(value)
+            sheet.append([int(year), indicator, names[indicator], breakdown, area, statistic, shown, unit, int(snapshot)])
     sheet = workbook.create_sheet("Progress")
     sheet.append(["indicator", "name", "status", "change on baseline", "unit", "panel economies"])
     for indicator in plan.all_indicators():
