@@ -4,9 +4,10 @@ and alerted, once, by the next ``smewg`` command that runs a flow on the same ma
 A killed process runs no hook, and a run started by a command (not a worker) has no
 worker or heartbeat automation watching it on the command's temporary server: it would
 stay Running forever. Every run a command starts carries the tag of its process
-(``smewg-process:<host>:<pid>:<start>``); a later command finds the runs still Running
-or Pending whose process is gone and ends them. The start time in the tag tells a
-reused pid from the process that ran the flow.
+(``smewg-process:<machine>:<pid>:<start>``, the machine being this boot of this host in
+this pid namespace: two containers sharing a host name never judge each other's pids); a
+later command finds the runs still Running or Pending whose process is gone and ends
+them. The start time in the tag tells a reused pid from the process that ran the flow.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from prefect.states import Crashed, State
 from smewg.flows.hooks import alert_secretariat
 
 TAG_PREFIX = "smewg-process:"
+PAGE = 200
 logger = logging.getLogger("smewg.killed_runs")
 
 
@@ -37,9 +39,20 @@ def _started(pid: int) -> str:
     return stat.rsplit(")", 1)[1].split()[19]  # field 22: starttime
 
 
+def _machine() -> str:
+    """This host, this boot, this pid namespace: where a pid means the same process."""
+    parts = [socket.gethostname()]
+    try:
+        parts.append(Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8])
+        parts.append(os.readlink("/proc/self/ns/pid").strip("pid:[]"))
+    except OSError:
+        pass
+    return "-".join(parts).replace(":", "-")
+
+
 def process_tag(pid: int | None = None) -> str:
     pid = pid or os.getpid()
-    return f"{TAG_PREFIX}{socket.gethostname()}:{pid}:{_started(pid)}"
+    return f"{TAG_PREFIX}{_machine()}:{pid}:{_started(pid)}"
 
 
 def _alive(pid: int, started: str) -> bool:
@@ -49,6 +62,12 @@ def _alive(pid: int, started: str) -> bool:
         return False
     except PermissionError:
         return True  # someone else's process: alive
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc to ask: it answered the signal
+    if stat.rsplit(")", 1)[1].split()[0] == "Z":
+        return False  # killed, not yet reaped by its parent
     return not started or _started(pid) == started
 
 

@@ -237,3 +237,35 @@ def test_extensions_and_leads_may_name_an_economy_as_people_type_it(smewg_home, 
     assert calendar.extensions == {"TWN": date(2022, 6, 30), "VNM": date(2022, 7, 15), "KOR": date(2022, 7, 1)}
     assert calendar.deadline_for("TWN") == date(2022, 6, 30)
     assert calendar.activities[0].lead == "TWN"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "activities:  # the work plan\n  - {id: A1, title: Workshop, objective: '2.1', lead: KOR, due: 2022-09-30}\n",
+        "activities:\n- id: A1\n  title: Workshop\n  objective: '2.1'\n  lead: KOR\n  due: 2022-09-30\n",
+        "activities: [{id: A1, title: Workshop, objective: '2.1', lead: KOR, due: 2022-09-30}]\n",
+    ],
+)
+def test_an_activity_is_added_to_a_calendar_however_its_list_is_written(written, smewg_home, monkeypatch):
+    import yaml
+
+    from smewg.core.calendar import Activity, add_activity, load_calendar
+    from smewg.core.catalogue import load_catalogue
+    from smewg.core.settings import get_settings
+    from tests import collection_helpers as h
+
+    h.prepare(smewg_home, monkeypatch)
+    path = smewg_home / "schedule" / "cycle-2022.yaml"
+    kept = [line for line in path.read_text().splitlines() if not line.startswith("activities:")]
+    path.write_text("\n".join(kept) + "\n# a note the Secretariat wrote\n" + written)
+    settings = get_settings()
+    plan = load_catalogue(settings.plan_file, settings.economies_file).plan
+    added = Activity(id="SME 07 2021A", title="Exporters", objective="2.4", lead="VNM", due=date(2022, 11, 30))
+    assert add_activity(path, added, plan) is True
+    calendar = load_calendar(path, plan)
+    assert [a.id for a in calendar.activities] == ["A1", "SME 07 2021A"]
+    assert yaml.safe_load(path.read_text())["activities"][1]["lead"] == "VNM"
+    if "[{" not in written:  # a block list is extended in place; a flow list is written again whole
+        assert "# a note the Secretariat wrote" in path.read_text()
+    assert add_activity(path, added, plan) is False

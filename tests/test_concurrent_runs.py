@@ -46,6 +46,7 @@ def together(*jobs: Callable[[], Any]) -> list[Any]:
         thread.start()
     for thread in threads:
         thread.join(timeout=600)
+    assert not any(thread.is_alive() for thread in threads), "a run did not end within 10 minutes"
     if errors:
         raise errors[0]
     return results
@@ -69,7 +70,7 @@ def _collect_2022():
 
 def _midterm() -> dict:
     settings = get_settings()
-    years = covered_years(load_cycle_context(settings, 2022).catalogue.plan, "midterm")
+    years = covered_years(load_cycle_context(settings, 2022).catalogue.plan, "midterm")  # files only: no store used
     snapshots = {}
     for year in years:
         context = load_cycle_context(settings, year)

@@ -145,6 +145,19 @@ def test_a_workbook_with_a_huge_shared_strings_part_is_refused_before_it_is_read
     assert "KOR.xlsx holds 34 MB of text cells, over the 32 MB limit" in str(refused.value)
     assert time.perf_counter() - started < 5
 
+    # openpyxl finds the shared strings by their content type, whatever the part is called.
+    renamed = io.BytesIO()
+    with zipfile.ZipFile(renamed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<Types><Override PartName="/xl/s.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        )
+        archive.writestr("xl/s.xml", b"<si><t>x</t></si>" * 2_000_000)
+    path.write_bytes(renamed.getvalue())
+    with pytest.raises(SubmissionRejected, match="holds 34 MB of text cells"):
+        parse_submission(path, economy="KOR", year=2022, registry=load_economies(ECONOMIES_FILE), kinds={}, max_bytes=20_000_000)
+
 
 def test_a_file_of_thousands_of_bad_rows_keeps_a_bounded_problems_record(smewg_home, monkeypatch):
     """Finding 10: a 500k-row file of bad rows stored 73 MB of messages and printed 96 MB of

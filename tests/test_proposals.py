@@ -276,7 +276,9 @@ def test_rank_command_runs_the_flow_writes_safe_outputs_and_tells_the_secretaria
         session_folder / "kor.csv",
         [
             proposal("SME 01 2021A", title="<script>alert(1)</script> Exporters", objectives="2.1;2.4", summary=EXPORTS),
-            proposal("SME 02 2021A", title='=HYPERLINK("http://x")', objectives="3.1", summary=DIGITAL_TEXT),
+            proposal(
+                "SME 02 2021A", title='=HYPERLINK("http://x") [/] [bold]pilot[/bold]', objectives="3.1", summary=DIGITAL_TEXT
+            ),
         ],
     )
     scores(session_folder, "JPN", {"SME 01 2021A": {}, "SME 02 2021A": {}})
@@ -306,8 +308,9 @@ def test_rank_command_runs_the_flow_writes_safe_outputs_and_tells_the_secretaria
     assert "http://" not in html.replace('"http://x"', "").replace("&#34;http://x&#34;", "")
     sheet = load_workbook(document["outputs"]["xlsx"])["Ranking"]
     titles = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert '\'=HYPERLINK("http://x")' in titles  # shown, never run as a formula
+    assert '\'=HYPERLINK("http://x") [/] [bold]pilot[/bold]' in titles  # shown, never run as a formula
     assert "SME 01 2021A" in again.stdout and "HTML:" in again.stdout
+    assert "[/] [bold]pilot[/bold]" in again.stdout  # shown as written, not read as terminal markup
 
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["proposals-2021a"])))

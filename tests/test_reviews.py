@@ -413,3 +413,7 @@ def test_figures_beyond_a_sheets_rows_go_to_a_sheet_per_year(tmp_path, monkeypat
     assert split.sheetnames[:2] == ["Figures 2021", "Figures 2022"]
     rows = list(split["Figures 2022"].iter_rows(values_only=True))
     assert rows[0][:3] == ("year", "indicator", "name") and [r[0] for r in rows[1:]] == [2022] * 3
+    monkeypatch.setattr(review_report, "EXCEL_MAX_ROWS", 3)  # even one year's figures overflow a sheet
+    chunks = load_workbook(review_report.write_xlsx(data, plan, tmp_path / "chunks.xlsx", {"changes": []}), read_only=True)
+    assert chunks.sheetnames[:4] == ["Figures 2021 (1)", "Figures 2021 (2)", "Figures 2022 (1)", "Figures 2022 (2)"]
+    assert [len(list(chunks[name].iter_rows())) for name in chunks.sheetnames[:2]] == [3, 2]

@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,11 +34,22 @@ LATER_UI_URL = "http://127.0.0.1:4200"
 _state: dict[str, object] = {}
 
 
-def _die_with_parent(parent: int) -> None:
-    """In the server's process before it starts: the kernel sends SIGTERM when the command dies."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+def _prctl():
+    """libc's prctl, looked up before the fork (a child of a threaded process must not dlopen)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def _die_with_parent(parent: int, prctl) -> None:
+    """In the server's process before it starts: the kernel sends SIGTERM when the command
+    dies. (It fires when the thread that started the server ends: ``use_prefect`` runs on
+    the command's main thread.)"""
+    if prctl is not None and prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+        os._exit(70)  # the server would outlive a killed command: better not to start it
     if os.getppid() != parent:  # the command died before the line above: do not start
         os._exit(0)
 
@@ -53,7 +65,7 @@ def _start_server(log: Path) -> tuple[subprocess.Popen, str]:
 
     port = _free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
-    parent = os.getpid()
+    parent, prctl = os.getpid(), _prctl()
     env = {**os.environ, "PREFECT_UI_ENABLED": "false", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
     with log.open("a", encoding="utf-8") as output:
@@ -63,7 +75,10 @@ def _start_server(log: Path) -> tuple[subprocess.Popen, str]:
             stdout=output,
             stderr=subprocess.STDOUT,
             env=env,
-            preexec_fn=lambda: _die_with_parent(parent),
+            # Its own session: Ctrl-C on the command reaches the command only, which then
+            # records its runs' end on a server still up (and stops it at exit).
+            start_new_session=True,
+            preexec_fn=lambda: _die_with_parent(parent, prctl),
         )
     url = f"http://127.0.0.1:{port}/api"
     deadline = time.monotonic() + STARTUP_SECONDS
@@ -94,6 +109,7 @@ def use_prefect(log: Path) -> str:
     its runs tagged with the process; this machine's killed runs ended and alerted."""
     if "url" in _state:
         return str(_state["url"])
+    assert threading.current_thread() is threading.main_thread(), "the server must be started by the main thread"
     from prefect import tags
     from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
 

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of, require_initialised_store
 from smewg.cli.output import console, emit_json, print_error
@@ -61,8 +62,8 @@ def template(
         path = write_template(
             out or folder / f"proposals-{session}.xlsx", context.plan, context.catalogue.economies, context.rubric, session
         )
-        console.print(f"Proposals template for session {session}: {path}", highlight=False, soft_wrap=True)
-        console.print(f"Completed files go in {settings.proposals_dir / session}/", highlight=False, soft_wrap=True)
+        console.print(f"Proposals template for session {session}: {path}", markup=False, soft_wrap=True)
+        console.print(f"Completed files go in {settings.proposals_dir / session}/", markup=False, soft_wrap=True)
         return
     from smewg.work.proposal_session import rank_session
 
@@ -112,13 +113,13 @@ def rank(session: SessionOption, as_of: AsOfOption = None, json_output: JsonOpti
     for p in result["proposals"]:
         table.add_row(
             str(p["rank"]),
-            terminal_safe(p["id"]),
-            terminal_safe(p["title"]),
+            Text(terminal_safe(p["id"])),
+            Text(terminal_safe(p["title"])),
             p["economy"],
             f"{p['score']:.2f}",
             f"{p['link_score']:g}",
             "yes" if p["eligible"] else "no",
-            terminal_safe("; ".join(p["flags"])),
+            Text(terminal_safe("; ".join(p["flags"]))),
         )
     console.print(table)
     console.print("Objectives no proposal addresses: " + (", ".join(result["uncovered_objectives"]) or "none"), highlight=False)
@@ -127,8 +128,8 @@ def rank(session: SessionOption, as_of: AsOfOption = None, json_output: JsonOpti
             str(part) for part in (problem["file"], problem["row"] and f"row {problem['row']}", problem["field"]) if part
         )
         effect = "not used" if problem["refused"] else "note"
-        console.print(f"  {effect}: {terminal_safe(where)}: {terminal_safe(problem['message'])}", highlight=False, soft_wrap=True)
-    console.print(f"HTML: {result['outputs']['html']}\nXLSX: {result['outputs']['xlsx']}", highlight=False, soft_wrap=True)
+        console.print(f"  {effect}: {terminal_safe(where)}: {terminal_safe(problem['message'])}", markup=False, soft_wrap=True)
+    console.print(f"HTML: {result['outputs']['html']}\nXLSX: {result['outputs']['xlsx']}", markup=False, soft_wrap=True)
 
 
 @app.command("add-to-cycle")
@@ -158,6 +159,10 @@ def add_to_cycle(
         print_error(f"proposal {wanted} is not eligible ({'; '.join(found.flags)}); only eligible proposals join a cycle")
         raise typer.Exit(1)
     supported = [c.objective for c in found.claims if c.supported]
+    if objective is None and not supported:
+        raise typer.BadParameter(
+            "the proposal's text supports none of its objectives; name the one it serves", param_hint="--objective"
+        )
     if objective is not None and objective not in supported:
         raise typer.BadParameter(
             f"{objective!r} is not an objective the proposal's text supports ({', '.join(supported)})", param_hint="--objective"
@@ -177,6 +182,6 @@ def add_to_cycle(
     state = "added to" if added else "already in"
     console.print(
         f"{terminal_safe(activity.id)} ({activity.objective}, lead {activity.lead}, due {activity.due}) {state} {path}",
-        highlight=False,
+        markup=False,
         soft_wrap=True,
     )

@@ -12,6 +12,7 @@ escalation steps are counted from that economy's deadline.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -194,15 +195,25 @@ class Calendar(_Strict):
 
 
 def economy_code(text: str) -> str:
-    """The code of the economy ``text`` names (code, name or any alias), else ``text`` as
-    written, for :func:`check_against_plan` to refuse with the nearest economy."""
-    from smewg.core.economies import UnknownEconomy, load_economies
-    from smewg.core.paths import ECONOMIES_FILE
+    """The code of the economy ``text`` names (code, name or any alias, from the economies
+    file in the settings), else ``text`` as written, for :func:`check_against_plan` to refuse
+    with the nearest economy."""
+    from smewg.core.economies import UnknownEconomy
+    from smewg.core.settings import get_settings
 
+    path = Path(get_settings().economies_file)
     try:
-        return load_economies(ECONOMIES_FILE).resolve(text).code
-    except (UnknownEconomy, ConfigFileError):
+        return _registry(path, path.stat().st_mtime_ns).resolve(text).code
+    except (UnknownEconomy, ConfigFileError, OSError):
         return text
+
+
+@lru_cache(maxsize=4)
+def _registry(path: Path, _mtime: int):
+    """The economies file read once per version of it (a calendar names economies many times)."""
+    from smewg.core.economies import load_economies
+
+    return load_economies(path)
 
 
 def _economy_key_hint(text: str) -> str:
@@ -319,23 +330,26 @@ def add_activity(path: Path, activity: Activity, plan: Plan) -> bool:
     lines = text.splitlines()
     top_level = [i for i, line in enumerate(lines) if line and not line[0].isspace() and not line.startswith(("#", "-"))]
     position = next((i for i in top_level if lines[i].split(":")[0].strip() == "activities"), None)
+    rewrite = dump_calendar(calendar.model_copy(update={"activities": (*calendar.activities, activity)}))
     if position is None:
         new_text = text.rstrip("\n") + "\nactivities:\n" + item
-    elif lines[position].split(":", 1)[1].strip() in ("", "[]"):
+    elif lines[position].split(":", 1)[1].split("#")[0].strip() in ("", "[]"):
         end = next((i for i in top_level if i > position), len(lines))
         block = lines[position + 1 : end]
         while block and not block[-1].strip():
             block.pop()
-        new_lines = [
-            *lines[:position],
-            "activities:",
-            *block,
-            *item.rstrip("\n").splitlines(),
-            *lines[position + 1 + len(block) :],
-        ]
+        items = [line for line in block if line.lstrip().startswith("- ")]
+        indent = items[0][: len(items[0]) - len(items[0].lstrip())] if items else ""
+        head = lines[position] if lines[position].split(":", 1)[1].split("#")[0].strip() == "" else "activities:"
+        added = [indent + line for line in item.rstrip("\n").splitlines()]
+        new_lines = [*lines[:position], head, *block, *added, *lines[position + 1 + len(block) :]]
         new_text = "\n".join(new_lines) + "\n"
     else:  # written some other way (a flow list): written again whole, from the calendar
-        new_text = dump_calendar(calendar.model_copy(update={"activities": (*calendar.activities, activity)}))
+        new_text = rewrite
+    try:
+        yaml.safe_load(new_text)
+    except yaml.YAMLError:
+        new_text = rewrite  # a layout the lines above cannot extend: the calendar written again whole
     partial = path.with_name(path.name + ".partial")
     partial.write_text(new_text, encoding="utf-8")
     try:

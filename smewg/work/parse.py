@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Mapping
@@ -141,6 +142,26 @@ def _read_csv(raw: bytes, path: Path) -> pd.DataFrame:
     return frame
 
 
+_SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def _shared_strings_parts(archive: zipfile.ZipFile) -> set[str]:
+    """The parts ``[Content_Types].xml`` declares as shared strings (openpyxl finds them by
+    content type, so a renamed part is still read whole)."""
+    try:
+        with archive.open("[Content_Types].xml") as manifest:
+            text = manifest.read(1_000_000).decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return set()
+    parts = set()
+    for override in re.findall(r"<Override\b[^>]*>", text):
+        if _SHARED_STRINGS_TYPE in override:
+            name = re.search(r'PartName="/?([^"]+)"', override)
+            if name:
+                parts.add(name.group(1))
+    return parts
+
+
 def check_unpacked_size(data: bytes, path: Path, limit: int) -> None:
     """Refuse a workbook whose parts unpack to more than ``limit`` bytes, or whose shared
     strings (held in memory whole by openpyxl, ~6 bytes of memory per byte of XML) pass
@@ -148,6 +169,7 @@ def check_unpacked_size(data: bytes, path: Path, limit: int) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
+            shared_parts = _shared_strings_parts(archive)
     except zipfile.BadZipFile:
         return  # openpyxl says what is wrong with it
     unpacked = sum(entry.file_size for entry in entries)
@@ -156,7 +178,11 @@ def check_unpacked_size(data: bytes, path: Path, limit: int) -> None:
             f"{path.name} unpacks to {unpacked / 1e6:,.0f} MB, over the {limit / 1e6:,.0f} MB limit for a workbook; "
             "send the template as .xlsx with the data only, or as a CSV UTF-8 file"
         )
-    shared = sum(entry.file_size for entry in entries if entry.filename.lower().endswith("sharedstrings.xml"))
+    shared = sum(
+        entry.file_size
+        for entry in entries
+        if entry.filename.lower().endswith("sharedstrings.xml") or entry.filename in shared_parts
+    )
     if shared > MAX_SHARED_STRINGS_BYTES:
         raise SubmissionRejected(
             f"{path.name} holds {shared / 1e6:,.0f} MB of text cells, over the {MAX_SHARED_STRINGS_BYTES / 1e6:,.0f} MB "

@@ -23,7 +23,7 @@ from smewg.core.economies import EconomyRegistry, UnknownEconomy
 from smewg.core.rubric import Rubric
 from smewg.work.formatting import counted
 from smewg.work.numbers import COMMA_GROUPS, PLAIN_NUMBER
-from smewg.work.parse import MAX_UNPACKED_FACTOR, SubmissionRejected, check_unpacked_size
+from smewg.work.parse import MAX_COLUMNS, MAX_UNPACKED_FACTOR, SubmissionRejected, check_unpacked_size
 
 COLUMNS = (
     "id",
@@ -46,6 +46,8 @@ SCORE_COLUMNS = ("proposal", "criterion", "score")
 SHEET = "Proposals"
 """The template's sheet of proposals (another workbook: its first sheet)."""
 SESSION = re.compile(r"^[0-9]{4}[AB]$")
+PROPOSAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/()-]*$")
+"""APEC's ids (``SME 07 2021A``): letters, digits, spaces and ``._/()-``, never a formula or markup."""
 TEXT_LIMITS = {"id": 40, "title": 300, "summary": 10_000, "funding_source": 200}
 SCORES_FILE = re.compile(r"^scores-(?P<economy>.+)\.csv$", re.IGNORECASE)
 
@@ -143,7 +145,9 @@ def _rows_of_xlsx(raw: bytes, path: Path, max_bytes: int) -> list[list[str]]:
     workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     try:
         sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.worksheets[0]
-        return [[_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+        # The columns the files have, and some: a sheet whose dimension reaches column XFD
+        # would otherwise give 16,384 cells a row.
+        return [[_text(cell) for cell in row] for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)]
     finally:
         workbook.close()
 
@@ -226,6 +230,8 @@ def _proposal(cells: dict[str, str], file: str, row: int, session: str, plan: Pl
     for name, limit in TEXT_LIMITS.items():
         if len(cells.get(name, "")) > limit:
             raise _Refused(name, f"{len(cells[name]):,} characters, over the limit of {limit:,}")
+    if not PROPOSAL_ID.match(cells["id"]):
+        raise _Refused("id", f"{cells['id']!r} is not a proposal id; write it as APEC does, e.g. SME 07 {session}")
     try:
         written_session = session_name(cells["session"])
     except ValueError as error:
@@ -296,9 +302,8 @@ def read_proposals(path: Path, into: SessionFiles, plan: Plan, registry: Economy
         try:
             proposal = _proposal(cells, path.name, number, into.session, plan, registry)
         except _Refused as refused:
-            into.problems.append(
-                Problem(path.name, number, refused.field, f"{refused} (proposal {cells.get('id') or '?'} refused)")
-            )
+            shown = " ".join(cells.get("id", "").split())[:40] or "?"
+            into.problems.append(Problem(path.name, number, refused.field, f"{refused} (proposal {shown!r} refused)"))
             continue
         if proposal.id in seen:
             first = seen[proposal.id]
@@ -349,17 +354,17 @@ def read_scores(path: Path, into: SessionFiles, plan: Plan, registry: EconomyReg
         proposal_id, criterion, text = " ".join(cells["proposal"].split()), cells["criterion"].strip().lower(), cells["score"]
         problem: tuple[str, str] | None = None
         if proposal_id not in proposals:
-            problem = ("proposal", f"{cells['proposal']!r} is not a proposal of session {into.session} (or it was refused)")
+            problem = ("proposal", f"{cells['proposal'][:60]!r} is not a proposal of session {into.session} (or it was refused)")
         elif criterion not in scored:
             computed = (
                 " (computed from the objectives, not scored by economies)" if criterion in {c.id for c in rubric.criteria} else ""
             )
             problem = (
                 "criterion",
-                f"{cells['criterion']!r} is not a criterion economies score{computed}; write one of {', '.join(sorted(scored))}",
+                f"{cells['criterion'][:40]!r} is not a criterion economies score{computed}; write one of {', '.join(sorted(scored))}",
             )
         elif not PLAIN_NUMBER.match(text) or not low <= float(text) <= high:
-            problem = ("score", f"{text!r} is not a score; write a number from {low} to {high}")
+            problem = ("score", f"{text[:20]!r} is not a score; write a number from {low} to {high}")
         elif (proposal_id, criterion) in seen:
             problem = (
                 "criterion",

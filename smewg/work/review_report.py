@@ -473,7 +473,13 @@ def write_xlsx(data: ReviewData, plan: Plan, path: Path, model: dict[str, Any]) 
     names = defaultdict(str, {i.id: neutralise(i.name) for i in plan.all_indicators()})
     ordered = data.figures.sort_values(["year", "indicator", "breakdown", "statistic", "area"])
     # A sheet holds 1,048,576 rows: a review of many breakdowns gets a sheet of figures per year.
-    parts = [("Figures", ordered)] if len(ordered) < EXCEL_MAX_ROWS else [(f"Figures {y}", p) for y, p in ordered.groupby("year")]
+    rows = EXCEL_MAX_ROWS - 1  # under the header
+    parts = [("Figures", ordered)] if len(ordered) <= rows else [(f"Figures {y}", p) for y, p in ordered.groupby("year")]
+    parts = [
+        (title if len(part) <= rows else f"{title} ({n // rows + 1})", part.iloc[n : n + rows])
+        for title, part in parts
+        for n in range(0, max(len(part), 1), rows)
+    ]
     columns = ["year", "indicator", "breakdown", "area", "statistic", "value", "unit", "snapshot_id"]
     for title, part in parts:
         sheet = workbook.create_sheet(title)
