@@ -79,31 +79,47 @@ class KilledRun:
 
 
 def end_killed_runs() -> list[KilledRun]:
-    """Mark Crashed, and alert, every Running or Pending run of this machine whose process is gone."""
-    host = socket.gethostname()
+    """Mark Crashed, and alert, every Running or Pending run of this machine whose process
+    is gone. Housekeeping: a fault here is logged and never stops the command."""
+    machine, host = _machine(), socket.gethostname()
     found: list[KilledRun] = []
-    with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING])),
-            ),
-            limit=200,
-        )
-        for run in runs:
-            tag = next((t for t in run.tags if t.startswith(TAG_PREFIX)), None)
-            if tag is None:
-                continue
-            tagged_host, _, rest = tag.removeprefix(TAG_PREFIX).partition(":")
-            pid_text, _, started = rest.partition(":")
-            if tagged_host != host or not pid_text.isdigit() or _alive(int(pid_text), started):
-                continue
-            state: State = Crashed(
-                message=f"its process ({pid_text} on {host}) was killed before the run ended; no result was recorded"
-            )
-            client.set_flow_run_state(run.id, state, force=True)
-            flow = client.read_flow(run.flow_id)
-            if run.parent_task_run_id is None:  # a subflow's crash is its parent's: one alert
-                alert_secretariat(flow, run, state)
-            found.append(KilledRun(str(run.id), run.name, flow.name))
-            logger.warning("flow run %s (%s) was killed with its process %s: marked Crashed", run.name, flow.name, pid_text)
+    try:
+        with get_client(sync_client=True) as client:
+            offset = 0
+            while True:
+                runs = client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(
+                        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING])),
+                    ),
+                    limit=PAGE,
+                    offset=offset,
+                )
+                ended_before = len(found)
+                for run in runs:
+                    tag = next((t for t in run.tags if t.startswith(TAG_PREFIX)), None)
+                    if tag is None:
+                        continue
+                    tagged_machine, _, rest = tag.removeprefix(TAG_PREFIX).partition(":")
+                    pid_text, _, started = rest.partition(":")
+                    if tagged_machine != machine or not pid_text.isdigit() or _alive(int(pid_text), started):
+                        continue  # another machine's run, or its process lives
+                    try:
+                        found.append(_end(client, run, pid_text, host))
+                    except Exception:
+                        logger.exception("could not end flow run %s, whose process %s is gone", run.name, pid_text)
+                if len(runs) < PAGE:
+                    return found
+                offset += PAGE - (len(found) - ended_before)  # the runs ended left the Running set
+    except Exception:
+        logger.exception("could not look for runs killed with their command")
     return found
+
+
+def _end(client, run, pid_text: str, host: str) -> KilledRun:
+    state: State = Crashed(message=f"its process ({pid_text} on {host}) was killed before the run ended; no result was recorded")
+    client.set_flow_run_state(run.id, state, force=True)
+    flow = client.read_flow(run.flow_id)
+    if run.parent_task_run_id is None:  # a subflow's crash is its parent's: one alert
+        alert_secretariat(flow, run, state)
+    logger.warning("flow run %s (%s) was killed with its process %s: marked Crashed", run.name, flow.name, pid_text)
+    return KilledRun(str(run.id), run.name, flow.name)
