@@ -417,3 +417,37 @@ def test_figures_beyond_a_sheets_rows_go_to_a_sheet_per_year(tmp_path, monkeypat
     chunks = load_workbook(review_report.write_xlsx(data, plan, tmp_path / "chunks.xlsx", {"changes": []}), read_only=True)
     assert chunks.sheetnames[:4] == ["Figures 2021 (1)", "Figures 2021 (2)", "Figures 2022 (1)", "Figures 2022 (2)"]
     assert [len(list(chunks[name].iter_rows())) for name in chunks.sheetnames[:2]] == [3, 2]
+
+
+def test_a_long_data_quality_annex_prints_its_first_rows_and_keeps_all_in_the_xlsx(store, midterm, tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    from smewg.core.catalogue import load_catalogue
+    from smewg.work import review_report
+    from smewg.work.review_data import load_review_data
+
+    with session_scope(create_store_engine(store.resolved_database_url)) as session:
+        data = load_review_data(session, "midterm", {int(y): s for y, s in midterm.snapshot.items()})
+    assert len(data.quality) > 3, "the simulated cycles quarantine and flag some rows"
+    monkeypatch.setattr(review_report, "ANNEX_ROWS", 2)
+    catalogue = load_catalogue(store.plan_file, store.economies_file)
+    model = review_report.report_model(
+        data,
+        catalogue,
+        title="Mid-term review",
+        reported_by="Chair",
+        audience="SMEWG",
+        version=1,
+        as_of="2022-12-31",
+        built_at=datetime.now(UTC),
+        inputs_key="k",
+        changes=[],
+        chart_dir=tmp_path,
+    )
+    html = review_report.render_html(model)
+    assert f"Rows quarantined or flagged in the versions used ({len(data.quality)})" in html
+    assert f"{len(data.quality) - 2} more rows are in the review's XLSX (sheet Data quality)." in html
+    sheet = load_workbook(review_report.write_xlsx(data, catalogue.plan, tmp_path / "r.xlsx", model), read_only=True)[
+        "Data quality"
+    ]
+    assert len(list(sheet.iter_rows())) == 1 + len(data.quality)

@@ -88,6 +88,9 @@ def _cell(data: dict[tuple, float | None], key: tuple, kind: str, snapshot: int 
 
 
 EXCEL_MAX_ROWS = 1_048_576
+ANNEX_ROWS = 500
+"""Rows of the data-quality annex (and of the notes) printed in the document; the XLSX has
+every one (a cycle of many bad files would otherwise print thousands of pages)."""
 BREAKDOWNS_SHOWN = 12
 """Breakdowns of an indicator shown in the document (the total first); the XLSX has every
 one. The plan's indicators have at most 3; a plan of regions (100 breakdowns each) would
@@ -295,8 +298,10 @@ def report_model(
         "matrix": {"year": last, "indicators": indicator_ids, "rows": matrix},
         "fx": {y: data.snapshots[y].fx_rates for y in years},
         "not_converted": [n for y in years for n in data.snapshots[y].not_converted if n.get("year") == y],
-        "quality": data.quality,
-        "notes": data.notes,
+        "quality": data.quality[:ANNEX_ROWS],
+        "quality_total": len(data.quality),
+        "notes": data.notes[:ANNEX_ROWS],
+        "notes_total": len(data.notes),
         "silent": silent,
         "names": names,
         "snapshots": [
@@ -440,6 +445,8 @@ def _pdf_document(model: dict[str, Any], charts: Path) -> dict[str, Any]:
             [names.get(n["economy"], n["economy"]), str(n["year"]), n["indicator"], n["breakdown"], n["note"]]
             for n in model["notes"]
         ],
+        "quality_total": model["quality_total"],
+        "notes_total": model["notes_total"],
         "snapshots": [
             [
                 str(s["year"]),
@@ -511,6 +518,25 @@ def write_xlsx(data: ReviewData, plan: Plan, path: Path, model: dict[str, Any]) 
                 overall.get("correction_rounds"),
             ]
         )
+    sheet = workbook.create_sheet("Data quality")
+    sheet.append(["economy", "cycle", "row", "indicator", "breakdown", "value as written", "status", "what is wrong"])
+    for q in data.quality:
+        sheet.append(
+            [
+                q["economy"],
+                q["year"],
+                q["row"],
+                q["indicator"],
+                q["breakdown"],
+                neutralise(q["value"]),
+                q["status"],
+                neutralise(q["message"]),
+            ]
+        )
+    sheet = workbook.create_sheet("Notes")
+    sheet.append(["economy", "cycle", "row", "indicator", "breakdown", "note"])
+    for n in data.notes:
+        sheet.append([n["economy"], n["year"], n["row"], n["indicator"], n["breakdown"], neutralise(n["note"])])
     if model["changes"]:
         sheet = workbook.create_sheet("What changed")
         sheet.append(["indicator", "breakdown", "year", "statistic", "area", "old", "new", "economies"])
