@@ -99,3 +99,20 @@ def screenshot(page: Path, out: Path, proxy: RecordingProxy, *, size: str = "120
             check=True,
         )
     return out
+
+
+def drawn_offline(page: Path, out: Path) -> Path:
+    """Open ``page`` in headless Chromium and check what a person would see: it asked the
+    network for nothing, and it is drawn (many colours, not a white sheet). The screenshot."""
+    from PIL import Image
+
+    with RecordingProxy() as proxy:
+        shot = screenshot(page, out, proxy)
+    assert proxy.page_requests == [], f"{page.name} asked the network for {proxy.page_requests}"
+    image = Image.open(shot).convert("RGB")
+    colours = image.getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 50, f"{page.name} looks blank"
+    assert sum(count for count, colour in colours if colour == (255, 255, 255)) < 0.97 * image.width * image.height, (
+        f"{page.name} is nearly all white"
+    )
+    return shot
