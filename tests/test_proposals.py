@@ -183,6 +183,8 @@ def test_bad_files_and_rows_are_refused_naming_file_row_and_field_and_nothing_el
             proposal("SME 04 2021A", economy="Atlantis", objectives="2.1", summary=EXPORTS),  # row 3
             proposal("SME 01 2021A", objectives="2.1", summary=EXPORTS),  # row 4: duplicate id
             proposal("SME 05 2021A", economy="Viet Nam", co_sponsors="Taiwan;korea", objectives="2.4", summary=EXPORTS),
+            proposal("SME 06 2021A", title="", objectives="2.1", summary=EXPORTS),  # row 6: a required field empty
+            proposal("=cmd|' /C calc'!A0", objectives="2.1", summary=EXPORTS),  # row 7: not an id
         ],
     )
     write_csv(session_folder / "c-missing-column.csv", [proposal("SME 06 2021A")], tuple(c for c in COLUMNS if c != "objectives"))
@@ -196,6 +198,8 @@ def test_bad_files_and_rows_are_refused_naming_file_row_and_field_and_nothing_el
     assert "'Atlantis' is not an APEC economy" in problems[("b-mixed.csv", 3, "economy")]
     assert "duplicate id 'SME 01 2021A', already in a-good.csv row 2" in problems[("b-mixed.csv", 4, "id")]
     assert "missing column objectives" in problems[("c-missing-column.csv", 1, "objectives")]
+    assert problems[("b-mixed.csv", 6, "title")].startswith("empty; every proposal needs id, title, economy")
+    assert "is not a proposal id; write it as APEC does" in problems[("b-mixed.csv", 7, "id")]
     assert "not a CSV or .xlsx file" in problems[("notes.txt", None, None)]
     shown = [str(p) for p in ranking.problems]
     assert any(s.startswith("b-mixed.csv, row 3, economy: ") for s in shown)
