@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import logging
 import os
 import signal
 import socket
@@ -26,6 +27,8 @@ import threading
 import time
 from pathlib import Path
 
+logger = logging.getLogger("smewg.prefect_server")
+logger.setLevel(logging.INFO)  # its two lines belong in the command's log, as Prefect's own do
 PR_SET_PDEATHSIG = 1
 STARTUP_SECONDS = 120
 LATER_UI_URL = "http://127.0.0.1:4200"
@@ -65,6 +68,7 @@ def _start_server(log: Path) -> tuple[subprocess.Popen, str]:
 
     port = _free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
+    logger.info("Starting temporary server on http://127.0.0.1:%d (prefect server start; it stops with this command)", port)
     parent, prctl = os.getpid(), _prctl()
     env = {**os.environ, "PREFECT_UI_ENABLED": "false", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
@@ -85,6 +89,7 @@ def _start_server(log: Path) -> tuple[subprocess.Popen, str]:
     while True:
         try:
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                logger.info("Temporary server ready at %s", url)
                 return server, url
         except httpx.HTTPError:
             pass
