@@ -106,21 +106,9 @@ def plain_pandas_checks(data: pd.DataFrame, plan: Plan, parameters: dict) -> tup
     return int(bad.sum()), int(flagged.sum()), len(missing)
 
 
-def run_once(plan: Plan, path: Path, url: str) -> dict[str, float]:
-    registry = load_economies(ECONOMIES_FILE)
-    kinds = {i.id: i.kind for i in plan.all_indicators()}
-    times = {}
-    start = time.perf_counter()
-    parsed = parse_submission(path, economy="KOR", year=2022, registry=registry, kinds=kinds, max_bytes=10**10)
-    times["parse"] = time.perf_counter() - start
-
-    mark = time.perf_counter()
-    validation = validate(parsed.frame, plan, 2022, parse_problems=parsed.problems)
-    times["validate (GX)"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    engine = create_store_engine(url)
-    outcome = store_submission(
+def store_kor(engine, path: Path, parsed, validation):
+    """Store the bench's one submission (KOR, 2022) as collection does; its outcome."""
+    return store_submission(
         engine,
         plan_id="bench",
         year=2022,
@@ -137,6 +125,23 @@ def run_once(plan: Plan, path: Path, url: str) -> dict[str, float]:
         statistics=validation.statistics,
         data_docs=None,
     )
+
+
+def run_once(plan: Plan, path: Path, url: str) -> dict[str, float]:
+    registry = load_economies(ECONOMIES_FILE)
+    kinds = {i.id: i.kind for i in plan.all_indicators()}
+    times = {}
+    start = time.perf_counter()
+    parsed = parse_submission(path, economy="KOR", year=2022, registry=registry, kinds=kinds, max_bytes=10**10)
+    times["parse"] = time.perf_counter() - start
+
+    mark = time.perf_counter()
+    validation = validate(parsed.frame, plan, 2022, parse_problems=parsed.problems)
+    times["validate (GX)"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    engine = create_store_engine(url)
+    outcome = store_kor(engine, path, parsed, validation)
     engine.dispose()
     times["store"] = time.perf_counter() - mark
     times["end to end"] = time.perf_counter() - start

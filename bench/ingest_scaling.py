@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,14 +35,13 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
 def _smewg(path: Path, rows: int, url: str) -> dict:
-    from collect_throughput import _seed, synthetic_plan
+    from collect_throughput import _seed, store_kor, synthetic_plan
 
     from smewg.core.economies import load_economies
     from smewg.core.paths import ECONOMIES_FILE
     from smewg.core.store import create_store_engine, upgrade
     from smewg.work.parse import parse_submission
     from smewg.work.quality import validate
-    from smewg.work.submissions import store_submission
 
     plan = synthetic_plan(rows)
     engine = create_store_engine(url)
@@ -59,23 +57,7 @@ def _smewg(path: Path, rows: int, url: str) -> dict:
         path, economy="KOR", year=2022, registry=registry, kinds={i.id: i.kind for i in plan.all_indicators()}, max_bytes=10**10
     )
     validation = validate(parsed.frame, plan, 2022, parse_problems=parsed.problems)
-    outcome = store_submission(
-        engine,
-        plan_id="bench",
-        year=2022,
-        economy="KOR",
-        file_name=path.name,
-        checksum=f"{time.time_ns():064d}"[-64:],
-        size_bytes=path.stat().st_size,
-        received_at=datetime.now(UTC),
-        now=datetime.now(UTC),
-        frame=parsed.frame,
-        statuses=validation.statuses,
-        problems=validation.problems,
-        success=validation.success,
-        statistics=validation.statistics,
-        data_docs=None,
-    )
+    outcome = store_kor(engine, path, parsed, validation)
     seconds = time.perf_counter() - start
     engine.dispose()
     return {"seconds": seconds, "quarantined": outcome.rows_quarantined, "flagged": outcome.rows_flagged}
