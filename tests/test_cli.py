@@ -257,3 +257,18 @@ def test_the_outbox_shows_one_message_whole_and_cuts_the_list_between_words(smew
     assert whole.exit_code == 0 and "\\x1b[2J end.csv" in whole.stdout and whole.stdout.count("supercalifragilistic") == 12
     missing = runner.invoke(app, ["outbox", "--id", "99"])
     assert missing.exit_code == 1 and "there is no message 99 in the outbox" in missing.stderr
+
+
+def test_every_command_that_reads_a_calendar_names_the_file_it_used(smewg_home, monkeypatch):
+    """Issue 12: a calendar from another folder (an extension that vanished) is never a surprise."""
+    from tests import collection_helpers as h
+
+    h.prepare(smewg_home, monkeypatch)
+    expected = str((smewg_home / "schedule" / "cycle-2022.yaml").resolve())
+    shown = json.loads(run("schedule", "show", "--year", "2022", "--json").stdout)
+    assert shown["calendar"] == expected and shown["deadline"] == "2022-05-31"
+    assert expected in run("schedule", "show", "--year", "2022").stdout.replace("\n", "")
+    dry = json.loads(run("remind", "--year", "2022", "--as-of", "2022-05-01", "--dry-run", "--json").stdout)
+    assert dry["calendar"] == expected and len(dry["queued"]) == 21
+    status = json.loads(run("status", "--year", "2022", "--json").stdout)
+    assert status["calendar"] == expected

@@ -49,7 +49,7 @@ def test_the_cycle_page_shows_what_status_says_and_asks_the_network_for_nothing(
         assert shown[entry["economy"]] == {
             "quarantined_rows": entry["quarantined_rows"],
             "flagged_rows": entry["flagged_rows"],
-            "state": entry["state"],
+            "state": entry["state_text"],
         }, entry["economy"]
     assert shown["AUS"]["quarantined_rows"] == 1 and shown["PER"]["state"] == "last file rejected"
     assert 'title="AUS 2022: submitted on time"' in html and 'title="AUS 1.1.1: reported"' in html

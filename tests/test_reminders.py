@@ -326,12 +326,22 @@ def test_status_says_per_economy_what_happened_and_what_to_do_next(cycle):
 
     status = cycle_status(settings, 2022, date(2022, 6, 10))
     by = {e["economy"]: e for e in status["economies"]}
-    assert (by["AUS"]["state"], by["AUS"]["quarantined_rows"]) == ("submitted on time", 1)
+    assert (by["AUS"]["state_text"], by["AUS"]["quarantined_rows"]) == ("submitted on time", 1)
     assert by["AUS"]["next_action"] == "ask for corrections: 1 row quarantined"
-    assert by["SGP"]["state"] == "submitted late" and by["SGP"]["next_action"] == "none"
-    assert by["PER"]["state"] == "last file rejected" and by["PER"]["last_file_rejected"] == "PER.csv is empty"
+    assert by["SGP"]["state_text"] == "submitted late" and by["SGP"]["next_action"] == "none"
+    assert by["PER"]["state_text"] == "last file rejected" and by["PER"]["last_file_rejected"] == "PER.csv is empty"
     assert by["PER"]["next_action"].startswith("ask for a corrected file")
-    assert by["VNM"]["state"] == "missing, past the deadline" and by["VNM"]["step_reached"] == "T+7"
+    assert by["VNM"]["state_text"] == "missing, past the deadline" and by["VNM"]["step_reached"] == "T+7"
     assert by["VNM"]["next_action"].startswith("chase: 10 days past the deadline, ")
-    assert by["KOR"]["extended"] and by["KOR"]["state"] == "not yet due"
+    assert by["KOR"]["extended"] and by["KOR"]["state_text"] == "not yet due"
+    # SPEC section 7's contract: state codes, the reason, SPEC's row-count names, the calendar used
+    assert {c: by[c]["state"] for c in ("AUS", "SGP", "PER", "VNM", "KOR")} == {
+        "AUS": "on_time",
+        "SGP": "late",
+        "PER": "rejected",
+        "VNM": "missing",
+        "KOR": "missing",
+    }
+    assert by["PER"]["reason"] == "PER.csv is empty" and (by["AUS"]["rows_quarantined"], by["AUS"]["rows_flagged"]) == (1, 0)
+    assert status["calendar"].endswith("cycle-2022.yaml") and {"deadline", "received_at", "version"} <= set(by["AUS"])
     assert by["KOR"]["next_action"] == "wait: due 2022-06-15 (in 5 days)"

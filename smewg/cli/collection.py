@@ -10,7 +10,15 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from smewg.cli.options import AsOfOption, JsonOption, YearOption, a_cycle_of_the_plan, parse_as_of, require_initialised_store
+from smewg.cli.options import (
+    AsOfOption,
+    JsonOption,
+    YearOption,
+    a_cycle_of_the_plan,
+    calendar_in_force,
+    parse_as_of,
+    require_initialised_store,
+)
 from smewg.cli.output import console, emit_json, err_console, fail
 from smewg.core.settings import get_settings
 from smewg.work.untrusted import terminal_safe
@@ -70,7 +78,7 @@ def collect(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption 
     require_initialised_store()
     from smewg.flows.collect import collect_submissions
 
-    result = collect_submissions(year=year, as_of=parse_as_of(as_of))
+    result = {**collect_submissions(year=year, as_of=parse_as_of(as_of)), "calendar": calendar_in_force(year)}
     if json_output:
         emit_json(result)
         return
@@ -91,6 +99,7 @@ def collect(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption 
     console.print(table)
     for warning in result["warnings"]:
         err_console.print(Text.assemble(("warning: ", "yellow"), terminal_safe(warning)), highlight=False)
+    console.print(f"calendar: {result['calendar']}", markup=False, soft_wrap=True)
 
 
 def submissions(year: YearOption, json_output: JsonOption = False) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of, require_initialised_store
+from smewg.cli.options import AsOfOption, JsonOption, YearOption, calendar_in_force, parse_as_of, require_initialised_store
 from smewg.cli.output import console, emit_json, fail, fail_if_undelivered
 
 app = typer.Typer(help="The yearly cycle as one daily flow.", no_args_is_help=True)
@@ -25,7 +25,7 @@ def cycle_run(as_of: AsOfOption = None, json_output: JsonOption = False) -> None
             "see `smewg status` and the run in the Prefect UI; the next run retries what failed",
             code=1,
         )
-    result = state.result()
+    result = {**state.result(), "calendar": calendar_in_force(state.result()["year"])}
     if json_output:
         emit_json(result)
         return
@@ -34,6 +34,7 @@ def cycle_run(as_of: AsOfOption = None, json_output: JsonOption = False) -> None
         f"; {result['collected']} new file(s) collected",
         highlight=False,
     )
+    console.print(f"calendar: {result['calendar']}", markup=False, soft_wrap=True)
 
 
 def watch(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption = False) -> None:
@@ -41,7 +42,7 @@ def watch(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption = 
     require_initialised_store()
     from smewg.flows.deadlines import watch_deadlines
 
-    result = watch_deadlines(year=year, as_of=parse_as_of(as_of))
+    result = {**watch_deadlines(year=year, as_of=parse_as_of(as_of)), "calendar": calendar_in_force(year)}
     if json_output:
         emit_json(result)
         fail_if_undelivered(result["delivery"])
@@ -56,4 +57,5 @@ def watch(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption = 
         console.print(f"Secretariat alert: {alert['what']}", highlight=False, markup=False)
     d = result["delivery"]
     console.print(f"delivered {d['delivered']}, failed {d['failed']}, waiting in the outbox {d['waiting']}")
+    console.print(f"calendar: {result['calendar']}", markup=False, soft_wrap=True)
     fail_if_undelivered(d)

@@ -23,6 +23,15 @@ def a_cycle_of_the_plan(year: int) -> int:
     return year
 
 
+def calendar_in_force(year: int) -> str:
+    """The calendar file a command for cycle ``year`` reads: every such command names it
+    (``calendar`` in ``--json``), so that a calendar from another folder is never a surprise."""
+    from smewg.core.calendar import calendar_path
+    from smewg.core.settings import get_settings
+
+    return str(calendar_path(get_settings().schedule_dir, year).resolve())
+
+
 def one_of(value: str | None, allowed: tuple[str, ...], option: str) -> str | None:
     """``value`` when it is one of ``allowed``; a usage error listing them otherwise."""
     if value is not None and value not in allowed:

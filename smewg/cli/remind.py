@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of, require_initialised_store
+from smewg.cli.options import AsOfOption, JsonOption, YearOption, calendar_in_force, parse_as_of, require_initialised_store
 from smewg.cli.output import console, emit_json, fail_if_undelivered
 from smewg.core.settings import get_settings
 
@@ -34,6 +34,7 @@ def remind(
         from smewg.flows.reminders import send_reminders
 
         result = send_reminders(year=year, as_of=day)
+    result = {**result, "calendar": calendar_in_force(year)}
     if json_output:
         emit_json(result)
         if not dry_run:
@@ -45,6 +46,7 @@ def remind(
     for item in result["queued"]:
         table.add_row(item["economy"], item["step"], item["channel"])
     console.print(table)
+    console.print(f"calendar: {result['calendar']}", markup=False, soft_wrap=True)
     if not dry_run:
         d = result["delivery"]
         console.print(f"delivered {d['delivered']}, failed {d['failed']}, waiting in the outbox {d['waiting']}")

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from smewg.cli.options import AsOfOption, JsonOption, YearOption, parse_as_of, require_initialised_store
+from smewg.cli.options import AsOfOption, JsonOption, YearOption, calendar_in_force, parse_as_of, require_initialised_store
 from smewg.cli.output import console, emit_json, fail
 from smewg.core.settings import get_settings
 from smewg.work.untrusted import terminal_safe
@@ -20,7 +20,7 @@ def rollup(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption =
     require_initialised_store()
     from smewg.flows.rollup import rollup_kpis
 
-    result = rollup_kpis(year=year, as_of=parse_as_of(as_of))
+    result = {**rollup_kpis(year=year, as_of=parse_as_of(as_of)), "calendar": calendar_in_force(year)}
     if json_output:
         emit_json(result)
         return
@@ -31,6 +31,7 @@ def rollup(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption =
     )
     for fmt, path in result["files"].items():
         console.print(f"  {fmt}: {path}", highlight=False, soft_wrap=True)
+    console.print(f"calendar: {result['calendar']}", markup=False, soft_wrap=True)
 
 
 def export(
@@ -76,7 +77,7 @@ def status(year: YearOption, as_of: AsOfOption = None, json_output: JsonOption =
         table.add_column(column, overflow="fold")
     state_colour = {"submitted late": "yellow", "missing, past the deadline": "red", "last file rejected": "red"}
     for e in document["economies"]:
-        state = Text(e["state"], style=state_colour.get(e["state"], ""))
+        state = Text(e["state_text"], style=state_colour.get(e["state_text"], ""))
         if e["last_file_rejected"]:
             state.append("\n" + terminal_safe(e["last_file_rejected"]), style="dim")
         table.add_row(

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from smewg.cli.options import JsonOption, YearOption
+from smewg.cli.options import JsonOption, YearOption, calendar_in_force
 from smewg.cli.output import console, emit_json, fail
 from smewg.core.calendar import calendar_path, dump_calendar, load_calendar, template_calendar
 from smewg.core.catalogue import load_catalogue
@@ -59,7 +59,7 @@ def show(
     settings = get_settings()
     catalogue = load_catalogue(settings.plan_file, settings.economies_file)
     calendar = load_calendar(calendar_path(settings.schedule_dir, year), catalogue.plan)
-    document = calendar_document(calendar, catalogue)
+    document = {**calendar_document(calendar, catalogue), "calendar": calendar_in_force(year)}
     if json_output:
         emit_json(document)
         return
@@ -75,3 +75,4 @@ def show(
     console.print(table)
     for code, day in document["extensions"].items():
         console.print(f"Extension: {code} until {day} (its reminders move with it)", highlight=False)
+    console.print(f"calendar: {document['calendar']}", markup=False, soft_wrap=True)

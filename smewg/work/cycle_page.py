@@ -85,7 +85,7 @@ def _submissions_by_year(session: Session, context: CycleContext, as_of: date) -
             states[year] = {}
             continue
         document = status_document(session, other, as_of)
-        states[year] = {e["economy"]: e["state"] for e in document["economies"]}
+        states[year] = {e["economy"]: e["state_text"] for e in document["economies"]}
     return states
 
 

@@ -77,7 +77,16 @@ def _steps_reached(session: Session, year: int, as_of: date) -> dict[str, str]:
     return {code: key.split(":")[4] for code, key in rows if code}
 
 
+def _state_code(entry: dict[str, Any]) -> str:
+    """SPEC section 7's state: on_time, late (submitted after its deadline), missing
+    (nothing usable yet), rejected (its latest file was rejected; ``reason`` says why)."""
+    if entry["submitted"]:
+        return "late" if entry["late"] else "on_time"
+    return "rejected" if entry["last_file_rejected"] else "missing"
+
+
 def _state(entry: dict[str, Any]) -> str:
+    """The state in words, for the table and the cycle page."""
     if entry["submitted"]:
         return "submitted late" if entry["late"] else "submitted on time"
     if entry["last_file_rejected"]:
@@ -145,7 +154,10 @@ def status_document(session: Session, context: CycleContext, as_of: date) -> dic
             "reminders_and_escalations_sent": chased.get(economy.code, 0),
             "step_reached": steps_reached.get(economy.code),
         }
-        entry["state"] = _state(entry)
+        entry["state"] = _state_code(entry)
+        entry["state_text"] = _state(entry)
+        entry["rows_quarantined"], entry["rows_flagged"] = entry["quarantined_rows"], entry["flagged_rows"]  # SPEC's names
+        entry["reason"] = rejection
         entry["next_action"] = _next_action(entry, as_of, deadline, chased.get(economy.code, 0))
         economies.append(entry)
     done_checks = {"KPI rollup": rolled_up, **{r.name: r.kind in reviews for r in context.calendar.reviews}}
@@ -161,6 +173,7 @@ def status_document(session: Session, context: CycleContext, as_of: date) -> dic
     steps = step_states(session, context, as_of, run_url)
     return {
         "year": year,
+        "calendar": str(calendar_path(context.settings.schedule_dir, year).resolve()),  # SPEC section 7
         "calendar_file": str(calendar_path(context.settings.schedule_dir, year).resolve()),
         "steps": steps,
         "as_of": as_of.isoformat(),
