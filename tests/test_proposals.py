@@ -189,6 +189,7 @@ def test_bad_files_and_rows_are_refused_naming_file_row_and_field_and_nothing_el
     )
     write_csv(session_folder / "c-missing-column.csv", [proposal("SME 06 2021A")], tuple(c for c in COLUMNS if c != "objectives"))
     (session_folder / "notes.txt").write_text("not a proposal")
+    (session_folder / "d-latin1.csv").write_bytes(",".join(COLUMNS).encode() + b"\nSME 09 2021A,Caf\xe9 owners\n")
     ranking, by_id = ranked()
     assert set(by_id) == {"SME 01 2021A", "SME 02 2021A", "SME 05 2021A"}
     assert by_id["SME 05 2021A"].proposal.economy == "VNM" and by_id["SME 05 2021A"].proposal.co_sponsors == ("TWN", "KOR")
@@ -201,6 +202,7 @@ def test_bad_files_and_rows_are_refused_naming_file_row_and_field_and_nothing_el
     assert problems[("b-mixed.csv", 6, "title")].startswith("empty; every proposal needs id, title, economy")
     assert "is not a proposal id; write it as APEC does" in problems[("b-mixed.csv", 7, "id")]
     assert "not a CSV or .xlsx file" in problems[("notes.txt", None, None)]
+    assert "is not UTF-8 text (byte 0xe9 on line 2); save it as 'CSV UTF-8'" in problems[("d-latin1.csv", None, None)]
     shown = [str(p) for p in ranking.problems]
     assert any(s.startswith("b-mixed.csv, row 3, economy: ") for s in shown)
 

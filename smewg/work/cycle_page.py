@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import os
 from datetime import date
-from functools import cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,10 +22,10 @@ from smewg.core.clock import now_utc
 from smewg.core.cycle import CycleContext, load_cycle_context
 from smewg.core.store import session_scope
 from smewg.core.store.models import ReviewVersionRow, ValidationResultRow
+from smewg.work.html_pages import page_template
 from smewg.work.rollup import observations_of, used_submissions
 from smewg.work.status import status_document
 
-TEMPLATES = Path(__file__).parent / "report_templates"
 STATE_CLASS = {
     "submitted on time": "ontime",
     "submitted late": "late",
@@ -35,14 +33,6 @@ STATE_CLASS = {
     "last file rejected": "rejected",
     "not yet due": "muted",
 }
-
-
-@cache
-def _template(name: str) -> Template:
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True
-    )
-    return environment.get_template(name)
 
 
 def site_dir(context: CycleContext) -> Path:
@@ -68,7 +58,7 @@ def write_cycle_page(context: CycleContext, as_of: date) -> Path:
             "outputs": _outputs(session, context, folder),
         }
     path = folder / f"cycle-{context.year}.html"
-    path.write_text(_template("cycle.html.j2").render(page), encoding="utf-8")
+    path.write_text(page_template("cycle.html.j2").render(page), encoding="utf-8")
     _write_index(folder)
     return path
 

@@ -73,7 +73,7 @@ def _shown_value(cell):
     return value
 
 
-def _decode(raw: bytes, path: Path) -> str:
+def decode_text(raw: bytes, path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -119,7 +119,7 @@ def _check_columns(columns: list[str], allowed_extra: tuple[str, ...], path: Pat
 
 
 def _read_csv(raw: bytes, path: Path) -> pd.DataFrame:
-    text = _decode(raw, path)
+    text = decode_text(raw, path)
     if not text.strip():
         raise SubmissionRejected(f"{path.name} is empty")
     # The header is checked as written (pandas would rename a repeated column).

@@ -5,11 +5,9 @@ escaped in HTML (Jinja2 autoescape), neutralised in spreadsheet cells."""
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -18,18 +16,9 @@ from smewg.core.catalogue import Plan
 from smewg.core.economies import EconomyRegistry
 from smewg.core.rubric import Rubric
 from smewg.work.export import neutralise
+from smewg.work.html_pages import page_template
 from smewg.work.proposal_ranking import Ranking
 from smewg.work.proposals import COLUMNS, SHEET, STAGES
-
-TEMPLATES = Path(__file__).parent / "report_templates"
-
-
-@cache
-def _template(name: str) -> Template:
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True
-    )
-    return environment.get_template(name)
 
 
 def _shown(value: float | None) -> str:
@@ -41,7 +30,7 @@ def ranking_html(ranking: Ranking, rubric: Rubric, as_of: date, rubric_file: Pat
         {**r.as_dict(), "score": f"{r.score:.2f}", "criteria": {k: _shown(v) for k, v in r.criteria.items()}}
         for r in ranking.proposals
     ]
-    return _template("proposals.html.j2").render(
+    return page_template("proposals.html.j2").render(
         session=ranking.session,
         as_of=as_of.isoformat(),
         rubric_file=rubric_file.name,

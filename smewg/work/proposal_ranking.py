@@ -9,6 +9,8 @@ figure comes with its explanation in words.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -251,7 +253,4 @@ def rank(files: SessionFiles, plan: Plan, rubric: Rubric) -> Ranking:
 
 def ranking_digest(ranking: Ranking) -> str:
     """Changes when anything a reader of the ranking would see changes (for notifying once)."""
-    import hashlib
-    import json
-
     return hashlib.sha256(json.dumps(ranking.as_dict(), sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -23,7 +23,7 @@ from smewg.core.economies import EconomyRegistry, UnknownEconomy
 from smewg.core.rubric import Rubric
 from smewg.work.formatting import counted
 from smewg.work.numbers import COMMA_GROUPS, PLAIN_NUMBER
-from smewg.work.parse import MAX_COLUMNS, MAX_UNPACKED_FACTOR, SubmissionRejected, check_unpacked_size
+from smewg.work.parse import MAX_COLUMNS, MAX_UNPACKED_FACTOR, SubmissionRejected, check_unpacked_size, decode_text
 
 COLUMNS = (
     "id",
@@ -133,9 +133,8 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _rows_of_csv(raw: bytes) -> list[list[str]]:
-    text = raw.decode("utf-8-sig")
-    return [row for row in csv.reader(io.StringIO(text, newline=""))]
+def _rows_of_csv(raw: bytes, path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(decode_text(raw, path), newline="")))
 
 
 def _rows_of_xlsx(raw: bytes, path: Path, max_bytes: int) -> list[list[str]]:
@@ -161,9 +160,7 @@ def read_table(path: Path, max_bytes: int) -> list[list[str]]:
     try:
         if path.suffix.lower() == ".xlsx":
             return _rows_of_xlsx(raw, path, max_bytes)
-        return _rows_of_csv(raw)
-    except UnicodeDecodeError as error:
-        raise ValueError(f"not UTF-8 text (byte {error.start}); save it as CSV UTF-8") from error
+        return _rows_of_csv(raw, path)
     except SubmissionRejected as error:
         raise ValueError(str(error)) from error
     except csv.Error as error:

@@ -21,16 +21,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
 from smewg.core.catalogue import Catalogue, Indicator, Plan
 from smewg.core.paths import PROJECT_DIR
 from smewg.work.export import neutralise
 from smewg.work.formatting import DASH, count_text, figure_text, percent_text
+from smewg.work.html_pages import (
+    TEMPLATES,
+    page_template,
+)
 from smewg.work.review_charts import trend_svg
 from smewg.work.review_data import PROGRESS_STATES, ReviewData, progress_of
 
-TEMPLATES = Path(__file__).parent / "report_templates"
 HEADLINE = {"count": "SUM", "amount": "SUM", "percent": "MEAN"}
 ROW_STATISTICS = {"count": ("N_REPORTING", "SUM"), "amount": ("N_REPORTING", "SUM"), "percent": ("N_REPORTING", "MEAN", "MEDIAN")}
 STATISTIC_LABEL = {
@@ -325,18 +326,7 @@ def _kind(plan: Plan, indicator: str) -> str:
 
 
 def render_html(model: dict[str, Any]) -> str:
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True
-    )
-    environment.filters["markup_svg"] = _trusted_svg
-    return environment.get_template("review.html.j2").render(**model)
-
-
-def _trusted_svg(svg: str):
-    """Charts are drawn here from numbers (no outside text reaches them but escaped titles)."""
-    from markupsafe import Markup
-
-    return Markup(svg)
+    return page_template("review.html.j2").render(**model)
 
 
 def write_pdf(model: dict[str, Any], path: Path) -> Path:

@@ -9,27 +9,17 @@ needs no network (no scripts, no CDN).
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
+from smewg.work.html_pages import page_template
 from smewg.work.quality import Validation
 from smewg.work.submissions import Outcome
 
-TEMPLATES = Path(__file__).parent / "report_templates"
 MAX_PROBLEMS = 2_000
 """A file with more problems lists the first ones (a 1M-row file could have a million)."""
-
-
-@cache
-def _template() -> Template:
-    environment = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True
-    )
-    return environment.get_template("validation.html.j2")
 
 
 def write_validation_report(
@@ -71,7 +61,7 @@ def write_validation_report(
         "rules": validation.rules,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_template().render(page), encoding="utf-8")
+    path.write_text(page_template("validation.html.j2").render(page), encoding="utf-8")
     return path
 
 
