@@ -25,7 +25,7 @@ from prefect.events.schemas.automations import AutomationCore, EventTrigger, Pos
 from smewg.core.clock import now_utc
 from smewg.core.settings import get_settings
 from smewg.core.store import create_store_engine, session_scope
-from smewg.flows.hooks import FAILURE_HOOKS, cycle_year_of, run_link
+from smewg.flows.hooks import RUN_HOOKS, cycle_year_of, run_link
 from smewg.tasks.outbox import deliver
 from smewg.work import messages
 from smewg.work.outbox import enqueue
@@ -38,7 +38,7 @@ STATE_EVENTS = {"Failed": "failed", "Crashed": "crashed", "TimedOut": "timed out
     name="alert-run",
     timeout_seconds=5 * 60,
     description="Alert the Secretariat about a flow run that failed, crashed, timed out or is late.",
-    **FAILURE_HOOKS,
+    **RUN_HOOKS,
 )
 def alert_run(flow_run_id: str) -> dict[str, Any]:
     """Queue (once per run) and deliver the alert for ``flow_run_id``: the message a hook would write.

@@ -17,7 +17,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from smewg.flows.cycle_run import cycle_context, resolve_cycle
-from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.flows.hooks import RUN_HOOKS
 from smewg.flows.review import assemble_review
 from smewg.tasks.collect import collect_economy_task, ensure_cycle_task
 from smewg.tasks.cycle import plan_day_task, record_steps_task, reviews_due_task
@@ -36,7 +36,7 @@ from smewg.work.collect import inbox_for
     # run, which redoes whatever is still due, is not cancelled by the one-run limit.
     timeout_seconds=3 * 60 * 60,
     description="Run whatever the cycle's calendar has due today; safe to run daily or twice.",
-    **FAILURE_HOOKS,
+    **RUN_HOOKS,
 )
 def annual_cycle(as_of: date | None = None, year: int | None = None) -> dict[str, Any]:
     year, as_of = resolve_cycle(year, as_of)

@@ -10,7 +10,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
 from smewg.flows.cycle_run import cycle_context, resolve_cycle
 from smewg.flows.events import cycle_corrected
-from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.flows.hooks import RUN_HOOKS
 from smewg.tasks.collect import collect_economy_task, ensure_cycle_task
 from smewg.tasks.outbox import deliver_outbox_task
 from smewg.tasks.site import write_cycle_page_task
@@ -45,7 +45,7 @@ def _summary(year: int, as_of: date, outcomes: list[dict], warnings: list[str]) 
     # one is due, instead of holding the deployment's one slot and cancelling every later run.
     timeout_seconds=50 * 60,
     description="Scan the inbox, validate new files with the GX suite, store every version, acknowledge to economies.",
-    **FAILURE_HOOKS,
+    **RUN_HOOKS,
 )
 def collect_submissions(year: int | None = None, as_of: date | None = None) -> dict:
     year, as_of = resolve_cycle(year, as_of)

@@ -8,7 +8,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from smewg.flows.cycle_run import cycle_context, resolve_cycle
-from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.flows.hooks import RUN_HOOKS
 from smewg.tasks.deadlines import queue_deadline_alerts_task
 from smewg.tasks.outbox import deliver_outbox_task
 from smewg.work.untrusted import markdown_cell
@@ -18,7 +18,7 @@ from smewg.work.untrusted import markdown_cell
     name="watch-deadlines",
     timeout_seconds=30 * 60,
     description="Escalate late submissions, alert the Secretariat of missed deadlines and overdue steps, deliver the outbox.",
-    **FAILURE_HOOKS,
+    **RUN_HOOKS,
 )
 def watch_deadlines(year: int | None = None, as_of: date | None = None) -> dict:
     """``year`` defaults to the cycle of ``as_of`` (default: today in Asia/Singapore)."""

@@ -1,5 +1,6 @@
 """State hooks every flow carries: a failed or crashed run alerts the Secretariat channel
-with the flow's name, parameters, the error and a link to the run in the Prefect UI."""
+with the flow's name, parameters, the error and a link to the run in the Prefect UI; a
+running run started by a ``smewg`` command carries the tag of its process."""
 
 from __future__ import annotations
 
@@ -55,4 +56,35 @@ def alert_secretariat(flow: Any, flow_run: Any, state: Any) -> None:
         logger.exception("could not alert the Secretariat about flow run %s", getattr(flow_run, "id", "?"))
 
 
-FAILURE_HOOKS: dict[str, Any] = {"on_failure": [alert_secretariat], "on_crashed": [alert_secretariat]}
+_process_tag: dict[str, str] = {}
+
+
+def tag_runs_with(tag: str) -> None:
+    """From now on, every flow run of this process is tagged ``tag`` when it starts running
+    (a command's process tag: see :mod:`smewg.flows.killed_runs`)."""
+    _process_tag["tag"] = tag
+
+
+def tag_with_process(flow: Any, flow_run: Any, state: Any) -> None:
+    """The run gets its command's process tag (nothing when none was set; never raises).
+
+    On the flow run only, not through Prefect's ``tags()`` context: that reaches every
+    task run as well, and a tagged task run first asks the server for the tag's
+    concurrency slots, one request per task run (~9 s of the demo's 160 task runs)."""
+    tag = _process_tag.get("tag")
+    if tag is None or tag in (flow_run.tags or []):
+        return
+    try:
+        from prefect.client.orchestration import get_client
+
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(flow_run.id, tags=[*(flow_run.tags or []), tag])
+    except Exception:
+        logger.exception("could not tag flow run %s with its process", getattr(flow_run, "id", "?"))
+
+
+RUN_HOOKS: dict[str, Any] = {
+    "on_running": [tag_with_process],
+    "on_failure": [alert_secretariat],
+    "on_crashed": [alert_secretariat],
+}

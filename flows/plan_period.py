@@ -18,7 +18,7 @@ from prefect import flow
 
 from smewg.core import progress
 from smewg.flows.cycle_run import cycle_context
-from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.flows.hooks import RUN_HOOKS
 from smewg.flows.review import assemble_review
 from smewg.flows.simulate import play_cycle
 from smewg.tasks.collect import collect_arrivals_task
@@ -27,7 +27,7 @@ from smewg.tasks.store import load_catalogue_task, migrate_store_task
 from smewg.tasks.templates import write_templates_task
 
 
-@flow(name="simulate-plan-period", description="Simulate every cycle of the plan period end to end (the demo).", **FAILURE_HOOKS)
+@flow(name="simulate-plan-period", description="Simulate every cycle of the plan period end to end (the demo).", **RUN_HOOKS)
 def simulate_plan_period() -> dict:
     # The steps of prepare-store, issue-templates and simulate-cycle as tasks of this one run,
     # not as subflows: the same work, and the whole period is one run with its tasks in the UI.

@@ -7,7 +7,7 @@ from datetime import date
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.flows.hooks import RUN_HOOKS
 from smewg.tasks.store import load_catalogue_task, migrate_store_task
 
 
@@ -29,7 +29,7 @@ def _summary(migration: dict, catalogue: dict) -> str:
     name="prepare-store",
     timeout_seconds=30 * 60,
     description="Create or upgrade the store and load the plan catalogue and economies.",
-    **FAILURE_HOOKS,
+    **RUN_HOOKS,
 )
 def prepare_store(as_of: date | None = None) -> dict:
     """Idempotent: a second run changes nothing. ``as_of`` is accepted for a uniform

@@ -11,7 +11,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from smewg.core.clock import today
 from smewg.core.settings import get_settings
-from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.flows.hooks import RUN_HOOKS
 from smewg.tasks.proposals import notify_ranking_task, rank_session_task, write_ranking_task
 from smewg.work.proposal_ranking import Ranking
 from smewg.work.proposal_session import proposals_context
@@ -55,9 +55,7 @@ def _summary(ranking: Ranking, outputs: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-@flow(
-    name="rank-proposals", timeout_seconds=30 * 60, description="Score and rank a project session's proposals.", **FAILURE_HOOKS
-)
+@flow(name="rank-proposals", timeout_seconds=30 * 60, description="Score and rank a project session's proposals.", **RUN_HOOKS)
 def rank_proposals(session: str, as_of: date | None = None) -> dict:
     """``session``: e.g. 2021A (files in ``$SMEWG_HOME/proposals/2021A/``). ``as_of``: the day
     the ranking is dated (default today in the plan's time zone)."""

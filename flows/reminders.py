@@ -8,7 +8,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from smewg.flows.cycle_run import cycle_context, resolve_cycle
-from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.flows.hooks import RUN_HOOKS
 from smewg.tasks.outbox import deliver_outbox_task
 from smewg.tasks.reminders import queue_reminders_task
 
@@ -17,7 +17,7 @@ from smewg.tasks.reminders import queue_reminders_task
     name="send-reminders",
     timeout_seconds=30 * 60,
     description="Queue the day's reminder steps and deliver the outbox to Slack.",
-    **FAILURE_HOOKS,
+    **RUN_HOOKS,
 )
 def send_reminders(year: int | None = None, as_of: date | None = None) -> dict:
     """``year`` defaults to the cycle of ``as_of`` (default: today in Asia/Singapore)."""

@@ -13,7 +13,7 @@ from smewg.core.catalogue import load_catalogue
 from smewg.core.clock import today
 from smewg.core.settings import get_settings
 from smewg.flows.cycle_run import cycle_context
-from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.flows.hooks import RUN_HOOKS
 from smewg.tasks.outbox import deliver_outbox_task
 from smewg.tasks.reviews import build_review_task, review_snapshot_task
 from smewg.work.review_data import covered_years
@@ -51,7 +51,7 @@ def _summary(result: dict, as_of: date) -> str:
     name="assemble-review",
     timeout_seconds=60 * 60,
     description="Assemble the mid-term or final review from the cycles' KPI rollups.",
-    **FAILURE_HOOKS,
+    **RUN_HOOKS,
 )
 def assemble_review(kind: str, as_of: date | None = None, rerun: bool = False) -> dict:
     """``kind``: midterm or final (years from the plan file). ``rerun``: roll the cycles up again

@@ -9,7 +9,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from smewg.flows.cycle_run import cycle_context, resolve_cycle
 from smewg.flows.events import review_stale
-from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.flows.hooks import RUN_HOOKS
 from smewg.tasks.cycle import reviews_reading_task
 from smewg.tasks.rollup import export_snapshot_task, rollup_task
 from smewg.tasks.site import write_cycle_page_task
@@ -33,7 +33,7 @@ def _summary(year: int, as_of: date, snapshot: dict, exported: dict) -> str:
     name="rollup-kpis",
     timeout_seconds=60 * 60,
     description="Roll the cycle's accepted submissions up into a KPI snapshot and export it.",
-    **FAILURE_HOOKS,
+    **RUN_HOOKS,
 )
 def rollup_kpis(year: int | None = None, as_of: date | None = None) -> dict:
     year, as_of = resolve_cycle(year, as_of)

@@ -3,7 +3,7 @@
 Used by the ``simulate-plan-period`` flow (``smewg demo``) and for backfills: on each day
 a file arrived in the inbox it collects it (as ``collect-submissions`` does); on the
 calendar's rollup date it rolls the KPIs up and exports them (as ``rollup-kpis`` does);
-on each action day it runs the tasks of ``send-reminders`` and ``watch-deadlines``; then
+on each action day it queues what ``send-reminders`` and ``watch-deadlines`` would (one task); then
 it delivers the outbox.
 """
 
@@ -16,12 +16,11 @@ from prefect.artifacts import create_table_artifact
 
 from smewg.core import progress
 from smewg.flows.cycle_run import cycle_context
-from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.flows.hooks import RUN_HOOKS
 from smewg.flows.review import assemble_review
 from smewg.tasks.collect import collect_arrivals_task, ensure_cycle_task
-from smewg.tasks.deadlines import queue_deadline_alerts_task
+from smewg.tasks.day_messages import queue_day_messages_task
 from smewg.tasks.outbox import deliver_outbox_task
-from smewg.tasks.reminders import queue_reminders_task
 from smewg.tasks.rollup import export_snapshot_task, rollup_task
 from smewg.tasks.site import write_cycle_page_task
 from smewg.work.simulate_submissions import SimulationDays, simulation_days
@@ -46,7 +45,7 @@ def _doing(day: date, days: SimulationDays) -> str:
     name="simulate-cycle",
     timeout_seconds=2 * 60 * 60,
     description="Run a cycle's reminders and deadline checks on every action day up to `until`.",
-    **FAILURE_HOOKS,
+    **RUN_HOOKS,
 )
 def simulate_cycle(year: int, until: date | None = None) -> dict:
     return play_cycle(year, until)
@@ -70,18 +69,14 @@ def play_cycle(year: int, until: date | None = None) -> dict:
                 rolled_up = {**snapshot, "files": export_snapshot_task(context, snapshot["snapshot_id"])["files"]}
             if day in days.reviews:
                 reviews.append(assemble_review(kind=days.reviews[day], as_of=day))
-            reminders: list[dict] = []
-            deadlines: dict[str, list[dict]] = {"escalations": [], "alerts": []}
-            if day in days.actions:
-                reminders = queue_reminders_task(context, day)
-                deadlines = queue_deadline_alerts_task(context, day)
+            queued = queue_day_messages_task(context, day) if day in days.actions else {}
             timeline.append(
                 {
                     "day": day.isoformat(),
                     "files_collected": len(collected),
-                    "reminders": len(reminders),
-                    "escalations": len(deadlines["escalations"]),
-                    "secretariat_alerts": len(deadlines["alerts"]),
+                    "reminders": len(queued.get("reminders", [])),
+                    "escalations": len(queued.get("escalations", [])),
+                    "secretariat_alerts": len(queued.get("alerts", [])),
                 }
             )
             progress.advanced(bar)

@@ -8,7 +8,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
 from smewg.flows.cycle_run import cycle_context, resolve_cycle
-from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.flows.hooks import RUN_HOOKS
 from smewg.tasks.templates import write_templates_task
 
 
@@ -16,7 +16,7 @@ from smewg.tasks.templates import write_templates_task
     name="issue-templates",
     timeout_seconds=30 * 60,
     description="Write each economy's XLSX and CSV submission template for a cycle.",
-    **FAILURE_HOOKS,
+    **RUN_HOOKS,
 )
 def issue_templates(
     year: int | None = None, as_of: date | None = None, economies: list[str] | None = None

@@ -13,14 +13,14 @@ from smewg.core.settings import get_settings
 from smewg.core.store import store_session
 from smewg.core.store.models import NotificationRow
 from smewg.flows.alerts import alert_run, apply_automations, automations
-from smewg.flows.hooks import FAILURE_HOOKS
+from smewg.flows.hooks import RUN_HOOKS
 from tests.collection_helpers import store_with_calendar
 from tests.test_reminders import CALENDAR
 
 pytestmark = pytest.mark.prefect
 
 
-@flow(name="smewg-test-failing", **FAILURE_HOOKS)
+@flow(name="smewg-test-failing", **RUN_HOOKS)
 def _failing(year: int = 2022) -> None:
     raise RuntimeError("the inbox disk is full")
 

@@ -53,31 +53,33 @@ def demo(
         f"SMEWG_SCHEDULE_DIR={demo_home / 'schedule'}\n",
         encoding="utf-8",
     )
+    log_path = demo_home / "demo.log"
+    send_logs_to(log_path)
+    from smewg.cli.prefect_api import launch_temporary_server, use_prefect
+
+    launch_temporary_server(log_path)  # it boots while this process imports the flows below
     settings = get_settings()
     plan = load_catalogue(settings.plan_file, settings.economies_file).plan
     years = list(plan.period.years)
-    log_path = demo_home / "demo.log"
     err_console.print(
         f"Simulating the plan period {years[0]}-{years[-1]} with the flow simulate-plan-period: store, "
         "calendars, templates, submissions arriving over each cycle, collection, reminders and alerts, "
         "KPI rollup and exports, the mid-term and final reviews, and the mid-term rebuilt after a "
-        f"correction. Prefect starts a temporary local server first (~10 s). Run log: {log_path}",
+        f"correction, on a temporary local Prefect server. Run log: {log_path}",
         highlight=False,
     )
-    send_logs_to(log_path)
-    from smewg.cli.prefect_api import use_prefect
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
+    from smewg.flows.plan_period import simulate_plan_period
+    from smewg.work.quality import warm_up as warm_up_validation
+
+    warm_up_validation()
     use_prefect(log_path)
-    with _progress_bars():
-        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-
-        from smewg.flows.plan_period import simulate_plan_period
-
-        # Heartbeats tell a server that a worker's run is alive; this run lives and dies with
-        # the command (and its temporary server), and each sync subflow would wait ~1 s for
-        # its heartbeat thread to stop.
-        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-            result = simulate_plan_period()
+    # Heartbeats tell a server that a worker's run is alive; this run lives and dies with
+    # the command (and its temporary server), and each sync subflow would wait ~1 s for
+    # its heartbeat thread to stop.
+    with _progress_bars(), temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        result = simulate_plan_period()
     prepared = result["prepared"]
     rolled_up = {year: cycle["rollup"] for year, cycle in result["cycles"].items()}
 

@@ -3,10 +3,12 @@
 With ``PREFECT_API_URL`` set (a running ``prefect server start``, production) nothing is
 started. Without it, the command starts a temporary server of its own, as Prefect would,
 but one that cannot outlive the command: Prefect's stops at a clean exit only, so every
-SIGKILL left a server running (~200 MB each). Ours is ``prefect server start`` (no UI, no
-services) with Linux's parent-death signal set: the kernel stops it when the command dies,
+SIGKILL left a server running (~200 MB each). Ours is ``prefect server start`` (no UI,
+an ephemeral server's services) with Linux's parent-death signal set: the kernel stops it when the command dies,
 however it dies. Its database is Prefect's usual one under ``PREFECT_HOME``, so the runs
-stay there for ``prefect server start`` to show later.
+stay there for ``prefect server start`` to show later. A new database starts as a copy
+of a migrated template (:mod:`smewg.cli.prefect_database`), and a command may launch the
+server before its heavy imports (:func:`launch_temporary_server`) so that both overlap.
 
 Then runs this machine's killed commands left Running are marked Crashed and alerted
 (:mod:`smewg.flows.killed_runs`), and this command's runs are tagged with its process.
@@ -63,18 +65,50 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start_server(log: Path) -> tuple[subprocess.Popen, str]:
-    import httpx
+def launch_temporary_server(log: Path) -> None:
+    """Start the temporary server now, without waiting for it: a command calls this before
+    its heavy imports so that the server boots meanwhile (``use_prefect`` waits for it).
+    Nothing is started when ``PREFECT_API_URL`` names a running server."""
+    if "launched" in _state or "url" in _state or os.environ.get("PREFECT_API_URL"):
+        return
+    assert threading.current_thread() is threading.main_thread(), "the server must be started by the main thread"
+    server, url = _launch(log)
+    atexit.register(_stop, server)
+    _state["launched"] = (server, url, log)
 
+
+def _start_server(log: Path) -> tuple[subprocess.Popen, str]:
+    """A temporary server started and ready (stopping it is the caller's)."""
+    server, url = _launch(log)
+    _wait_until_ready(server, url, log)
+    return server, url
+
+
+def _launch(log: Path) -> tuple[subprocess.Popen, str]:
+    from smewg.cli.prefect_database import seed_new_database
+
+    seed_new_database()
     port = _free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
     logger.info("Starting temporary server on http://127.0.0.1:%d (prefect server start; it stops with this command)", port)
     parent, prctl = os.getpid(), _prctl()
-    env = {**os.environ, "PREFECT_UI_ENABLED": "false", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    # As Prefect's own temporary server: no UI, and the services an ephemeral server runs,
+    # above all the task run recorder (`--no-services` left every task run unrecorded).
+    # Events are not kept and no automation runs on it: those belong to the production
+    # server, where deployments and automations live; here they would only slow the command.
+    env = {
+        "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_ACTIONS_ENABLED": "false",
+        **os.environ,
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT__SERVER_EPHEMERAL": "1",
+    }
     env.pop("PREFECT_API_URL", None)
     with log.open("a", encoding="utf-8") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-services"],
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -84,19 +118,24 @@ def _start_server(log: Path) -> tuple[subprocess.Popen, str]:
             start_new_session=True,
             preexec_fn=lambda: _die_with_parent(parent, prctl),
         )
-    url = f"http://127.0.0.1:{port}/api"
+    return server, f"http://127.0.0.1:{port}/api"
+
+
+def _wait_until_ready(server: subprocess.Popen, url: str, log: Path) -> None:
+    import httpx
+
     deadline = time.monotonic() + STARTUP_SECONDS
     while True:
         try:
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                 logger.info("Temporary server ready at %s", url)
-                return server, url
+                return
         except httpx.HTTPError:
             pass
         if server.poll() is not None or time.monotonic() > deadline:
             _stop(server)
             raise RuntimeError(f"the temporary Prefect server did not start (its output is in {log})")
-        time.sleep(0.2)
+        time.sleep(0.1)
 
 
 def _stop(server: subprocess.Popen) -> None:
@@ -115,21 +154,25 @@ def use_prefect(log: Path) -> str:
     if "url" in _state:
         return str(_state["url"])
     assert threading.current_thread() is threading.main_thread(), "the server must be started by the main thread"
-    from prefect import tags
     from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
 
+    from smewg.flows.hooks import tag_runs_with
     from smewg.flows.killed_runs import end_killed_runs, process_tag
 
     settings = contextlib.ExitStack()
     url = PREFECT_API_URL.value()
+    if url and "launched" in _state:  # a running server named in a Prefect profile, not the environment
+        _stop(_state.pop("launched")[0])  # type: ignore[index]
     if not url:
-        server, url = _start_server(log)
-        atexit.register(_stop, server)
+        launch_temporary_server(log)
+        launched = _state.pop("launched")
+        assert isinstance(launched, tuple)
+        server, url, started_log = launched
+        _wait_until_ready(server, url, started_log)
         # Run links point where `prefect server start` shows these runs later (same PREFECT_HOME).
         settings.enter_context(temporary_settings(updates={PREFECT_API_URL: url, PREFECT_UI_URL: LATER_UI_URL}))
         _state["server"] = server
-    # For the rest of the command (it runs on its main thread; Prefect copies both into task threads).
-    settings.enter_context(tags(process_tag()))
+    tag_runs_with(process_tag())  # for the rest of the command
     _state["url"], _state["context"] = url, settings
     end_killed_runs()
     return url

@@ -21,7 +21,7 @@ from smewg.work import messages
 from smewg.work.inbox import InboxFile, scan_inbox
 from smewg.work.parse import ParsedSubmission, SubmissionRejected, parse_submission
 from smewg.work.quality import FileToValidate, Validation, validate_many
-from smewg.work.submissions import Outcome, already_stored, previous_year_values, store_submission
+from smewg.work.submissions import Outcome, previous_year_values, store_submission, stored_checksums
 from smewg.work.untrusted import terminal_safe
 from smewg.work.validation_report import write_validation_report
 
@@ -57,14 +57,15 @@ class _Arrival:
     previous: dict[tuple[str, str], float] | None = None
 
 
-def _read(context: CycleContext, item: InboxFile) -> Outcome | _Arrival:
-    """``unchanged`` when the same bytes were stored before; else the file read and parsed."""
+def _read(context: CycleContext, item: InboxFile, stored: dict[tuple[str, str], tuple[int, int]]) -> Outcome | _Arrival:
+    """``unchanged`` when the same bytes were stored before (``stored``: see
+    :func:`stored_checksums`); else the file read and parsed."""
     data = item.path.read_bytes()
     checksum = hashlib.sha256(data).hexdigest()
     plan = context.catalogue.plan
-    stored = already_stored(context.engine, plan.id, context.year, item.economy, checksum)
-    if stored is not None:
-        return Outcome(item.economy, item.path.name, checksum, "unchanged", stored.version, stored.id)
+    if (item.economy, checksum) in stored:
+        version, submission_id = stored[(item.economy, checksum)]
+        return Outcome(item.economy, item.path.name, checksum, "unchanged", version, submission_id)
     try:
         # Parsed from the bytes the checksum was taken of, not the path (it may change meanwhile).
         parsed = parse_submission(
@@ -154,9 +155,10 @@ def collect_files(context: CycleContext, files: list[InboxFile], *, logger=None)
     each is stored in a transaction of its own: a bad file changes nothing for the others."""
     logger = logger or logging.getLogger("smewg.collect")
     read: list[Outcome | _Arrival] = []
+    stored = stored_checksums(context.engine, context.plan_id, context.year) if files else {}
     for item in files:
         try:
-            read.append(_read(context, item))
+            read.append(_read(context, item, stored))
         except OSError as error:  # gone or unreadable since the scan: the next run sees it again
             logger.warning("%s/%s cannot be read (%s); left for the next run", item.economy, terminal_safe(item.path.name), error)
     arrivals = [r for r in read if isinstance(r, _Arrival) and r.parsed is not None]

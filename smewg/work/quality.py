@@ -6,8 +6,7 @@ means (critical: the row is quarantined; warning: accepted and flagged) and its
 module only adds the helper columns the rules read (the indicator's kind, the total of
 a breakdown, the previous year's value) and turns GX results into row problems.
 
-A fresh ephemeral GX context is made for every validation: contexts (and their batch
-caches) are not safe to share across threads.
+GX runs through :mod:`smewg.work.gx_runtime`: one context per thread, reused.
 """
 
 from __future__ import annotations
@@ -163,15 +162,17 @@ def _message(template: str, entry: dict[str, Any]) -> str:
 
 
 def run_suite(data: pd.DataFrame, suite) -> Any:
-    """Validate ``data`` with ``suite`` on a fresh ephemeral context; the GX validation result."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    """Validate ``data`` with ``suite`` (on this thread's GX context); the GX validation result."""
+    from smewg.work import gx_runtime
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    asset = context.data_sources.add_pandas("submission").add_dataframe_asset("rows")
-    batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": data})
-    return batch.validate(suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]})
+    return gx_runtime.run_suite(data, suite)
+
+
+def warm_up() -> None:
+    """Import Great Expectations and register the suite's custom expectation now (~4 s),
+    e.g. while a temporary Prefect server starts, rather than in the first collection."""
+    import smewg.work.breakdown_expectation
+    import smewg.work.gx_runtime  # noqa: F401
 
 
 # Great Expectations costs ~13 ms per expectation per validation whatever the size of the

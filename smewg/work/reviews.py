@@ -13,6 +13,7 @@ import hashlib
 import json
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -136,9 +137,12 @@ def build_review(context: CycleContext, kind: str, as_of: date, snapshots: dict[
     # this one (same version number, other inputs) never overwrites a recorded version's files.
     building = folder.parent / f".building-{uuid.uuid4().hex}"
     building.mkdir(parents=True)
-    (building / f"{stem}.html").write_text(render_html(model), encoding="utf-8")
-    write_pdf(model, building / f"{stem}.pdf")
-    write_xlsx(data, plan, building / f"{stem}.xlsx", model)
+    # Typst lays the PDF out without holding the GIL: it runs beside the HTML and XLSX.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="review-pdf") as pdf_writer:
+        pdf = pdf_writer.submit(write_pdf, model, building / f"{stem}.pdf")
+        (building / f"{stem}.html").write_text(render_html(model), encoding="utf-8")
+        write_xlsx(data, plan, building / f"{stem}.xlsx", model)
+        pdf.result()
     html_path, pdf_path, xlsx_path = (folder / f"{stem}.{suffix}" for suffix in ("html", "pdf", "xlsx"))
     versions = {str(y): c.versions.get(str(y), {}) for y, c in data.snapshots.items()}
     files = {str(y): c.files for y, c in data.snapshots.items()}

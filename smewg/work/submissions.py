@@ -60,10 +60,16 @@ def find_version(session: Session, cycle_id: int, economy: str, checksum: str) -
     )
 
 
-def already_stored(engine: Engine, plan_id: str, year: int, economy: str, checksum: str) -> SubmissionRow | None:
+def stored_checksums(engine: Engine, plan_id: str, year: int) -> dict[tuple[str, str], tuple[int, int]]:
+    """(economy, checksum) -> (version, submission id) of every file stored for the cycle:
+    one query for a collection run, however many files its inbox holds."""
+    query = (
+        select(SubmissionRow.economy_code, SubmissionRow.checksum, SubmissionRow.version, SubmissionRow.id)
+        .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
+        .where(CycleRow.plan_id == plan_id, CycleRow.year == year)
+    )
     with session_scope(engine) as session:
-        cycle = session.scalar(select(CycleRow).where(CycleRow.plan_id == plan_id, CycleRow.year == year))
-        return None if cycle is None else find_version(session, cycle.id, economy, checksum)
+        return {(economy, checksum): (version, id_) for economy, checksum, version, id_ in session.execute(query)}
 
 
 def previous_year_values(engine: Engine, plan_id: str, year: int, economy: str) -> dict[tuple[str, str], float]:
