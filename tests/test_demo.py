@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections import defaultdict
@@ -48,6 +49,17 @@ def test_demo_runs_every_cycle_end_to_end_and_says_where_things_are(smewg_home):
     log = (home / "demo.log").read_text()
     assert "Beginning flow run" in log and "simulate-plan-period" in log and "Created temporary directory" not in demo.stderr
     assert f"PREFECT_HOME={home / 'prefect'}" in demo.stdout and "prefect server start" in demo.stdout
+    # What the Prefect UI will show there: every flow run and every task run, recorded by the
+    # temporary server; the flow runs carry the command's process tag, the task runs no tag
+    # (a tagged task run costs a request for tag concurrency slots).
+    with sqlite3.connect(home / "prefect" / "prefect.db") as runs:
+        flow_runs = runs.execute("SELECT state_type, tags FROM flow_run").fetchall()
+        task_runs = runs.execute("SELECT task_key, state_type, tags FROM task_run").fetchall()
+    assert len(flow_runs) == 4 and {state for state, _ in flow_runs} == {"COMPLETED"}  # the period and three reviews
+    assert all(any(tag.startswith("smewg-process:") for tag in json.loads(tags)) for _, tags in flow_runs)
+    assert len(task_runs) > 100 and {state for _, state, _ in task_runs} == {"COMPLETED"}
+    assert {tags for _, _, tags in task_runs} == {"[]"}
+    assert any(key.startswith("collect_arrivals_task") for key, _, _ in task_runs)
 
     env = {**env, "SMEWG_HOME": str(home)}  # as the demo prints its commands: the folder's smewg.env does the rest
     env.pop("SMEWG_SCHEDULE_DIR", None)

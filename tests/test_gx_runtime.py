@@ -1,0 +1,66 @@
+"""Great Expectations run without its per-file set-up (``smewg.work.gx_runtime``): the
+results are GX's own, as a fresh context with nothing cached gives them."""
+
+from __future__ import annotations
+
+import great_expectations as gx
+
+from smewg.work import quality
+from smewg.work.gx_runtime import ROW_ID, run_suite
+from smewg.work.parse import parse_submission
+from tests import collection_helpers as h
+
+
+def _fresh_context_result(frame, suite):
+    """GX as its documentation runs it: a new ephemeral context, no configuration cached."""
+    context = gx.get_context(mode="ephemeral")
+    batch = (
+        context.data_sources.add_pandas("fresh")
+        .add_dataframe_asset("rows")
+        .add_batch_definition_whole_dataframe("all")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    return batch.validate(suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]})
+
+
+def _outcomes(result) -> list[tuple]:
+    return [
+        (
+            r.expectation_config.type,
+            r.expectation_config.kwargs.get("column"),
+            r.success,
+            sorted(e[ROW_ID] for e in (r.result or {}).get("unexpected_index_list") or []),
+        )
+        for r in result.results
+    ]
+
+
+def _prepared(code: str, smewg_home, bad: dict[int, tuple[int, str]]):
+    context = h.context()
+    plan = context.catalogue.plan
+    rows = h.valid_rows(code)
+    for row, (column, text) in bad.items():
+        rows[row][column] = text
+    path = h.write_csv(h.inbox(code) / f"{code}.csv", rows)
+    kinds = {i.id: i.kind for i in plan.all_indicators()}
+    parsed = parse_submission(path, economy=code, year=2022, registry=context.catalogue.economies, kinds=kinds, max_bytes=10**7)
+    return quality.prepare(parsed.frame, plan), plan
+
+
+def test_a_reused_context_and_read_once_configurations_give_gx_own_results(smewg_home, monkeypatch):
+    h.prepare(smewg_home, monkeypatch)
+    first, plan = _prepared("AUS", smewg_home, {0: (4, "-5"), 3: (4, "many"), 5: (2, "9.9.9")})
+    second, _ = _prepared("JPN", smewg_home, {1: (4, "150"), 2: (3, "nobody")})
+    suite = quality.load_suite(parameters=quality.suite_parameters(plan, 2022))
+
+    expected_first = _outcomes(_fresh_context_result(first, suite))
+    expected_second = _outcomes(_fresh_context_result(second, suite))
+    assert any(not success for _, _, success, _ in expected_first)  # the bad rows are caught
+    assert any(not success for _, _, success, _ in expected_second)
+    assert expected_first != expected_second
+
+    # The same thread's context validates one frame, then another, then the first again:
+    # each result is the fresh context's, nothing carried over from the frame before.
+    assert _outcomes(run_suite(first, suite)) == expected_first
+    assert _outcomes(run_suite(second, suite)) == expected_second
+    assert _outcomes(run_suite(first, suite)) == expected_first

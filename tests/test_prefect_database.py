@@ -1,0 +1,40 @@
+"""A temporary server's new database starts as a copy of the migrated template."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from smewg.cli import prefect_database
+
+
+def _revision(database) -> str:
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+
+
+def test_a_new_prefect_home_gets_the_template_and_an_existing_database_is_left_alone(tmp_path, monkeypatch):
+    template = prefect_database.build_template()  # made by `make install`; built here otherwise
+    home = tmp_path / "prefect-home"
+    monkeypatch.setenv("PREFECT_HOME", str(home))
+    monkeypatch.delenv("PREFECT_API_DATABASE_CONNECTION_URL", raising=False)
+    monkeypatch.delenv("PREFECT_SERVER_DATABASE_CONNECTION_URL", raising=False)
+
+    assert prefect_database.seed_new_database() is True
+    database = home / "prefect.db"
+    assert _revision(database) == _revision(template)  # migrated: the server has nothing to do
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT count(*) FROM flow_run").fetchone() == (0,)  # and empty
+        connection.execute("INSERT INTO configuration (id, key, value) VALUES ('x', 'kept', '{}')")
+    assert not list(home.glob(".*partial"))
+
+    assert prefect_database.seed_new_database() is False  # a database with runs is never replaced
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT key FROM configuration WHERE id = 'x'").fetchone() == ("kept",)
+
+
+def test_a_configured_database_is_left_to_prefect(tmp_path, monkeypatch):
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PREFECT_API_DATABASE_CONNECTION_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/prefect")
+    assert prefect_database.default_database_file() is None
+    assert prefect_database.seed_new_database() is False
+    assert not (tmp_path / "home").exists()
