@@ -14,7 +14,7 @@ import re
 import uuid
 from pathlib import Path
 
-CHART_VERSION = 1
+CHART_VERSION = 2
 """Bump when the drawing changes, so that cached charts are redrawn."""
 
 
@@ -42,6 +42,9 @@ def _draw(years: list[int], values: list[float | None], label: str, salt: str) -
 
     rcParams["svg.fonttype"] = "path"  # text as shapes: the SVG needs no font
     rcParams["svg.hashsalt"] = salt  # stable element ids, so the same chart is the same bytes
+    # The title placed, not searched for: matplotlib otherwise measures the axes to keep it
+    # off ticks on top (there are none), a fifth of a chart's drawing time.
+    rcParams["axes.titley"] = 1.0
     figure = Figure(figsize=(4.2, 1.9), dpi=72)
     axes = figure.add_subplot()
     points = [(y, v) for y, v in zip(years, values) if v is not None]

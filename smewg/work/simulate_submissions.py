@@ -18,15 +18,13 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from openpyxl import load_workbook
-
 from smewg.core.calendar import Calendar
 from smewg.core.catalogue import Catalogue, Indicator
 from smewg.core.cycle import CycleContext
 from smewg.core.economies import Economy
 from smewg.core.submission_format import CSV_COLUMNS, DATA_SHEET
 from smewg.work.collect import inbox_for
-from smewg.work.templates import template_rows, write_xlsx
+from smewg.work.templates import template_rows, template_workbook
 
 # Rough local-currency units per US dollar, only to make simulated amounts look right.
 LOCAL_PER_USD = {
@@ -152,8 +150,7 @@ def _write_csv(path: Path, rows: list[list]) -> None:
 
 def _write_filled_template(path: Path, catalogue: Catalogue, economy: Economy, year: int, rows: list[list]) -> None:
     """Fill the economy's own template, as a focal point would in Excel."""
-    write_xlsx(path, catalogue, economy, year)
-    workbook = load_workbook(path)
+    workbook = template_workbook(catalogue, economy, year)
     sheet = workbook[DATA_SHEET]
     by_key = {(r[2], r[3]): r for r in rows}
     used = set()

@@ -95,6 +95,12 @@ def _add_list_validation(sheet, column: str, rows: list[int], source: str, promp
 
 
 def write_xlsx(path: Path, catalogue: Catalogue, economy: Economy, year: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    template_workbook(catalogue, economy, year).save(path)
+
+
+def template_workbook(catalogue: Catalogue, economy: Economy, year: int) -> Workbook:
+    """The economy's template for ``year`` as an openpyxl workbook (not yet saved)."""
     rows = template_rows(catalogue, economy, year)
     workbook = Workbook()
     instructions = workbook.active
@@ -157,8 +163,7 @@ def write_xlsx(path: Path, catalogue: Catalogue, economy: Economy, year: int) ->
     )
     meta.sheet_state = "hidden"
     workbook.active = 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    return workbook
 
 
 def write_csv(path: Path, catalogue: Catalogue, economy: Economy, year: int) -> None:
