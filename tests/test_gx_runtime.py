@@ -49,14 +49,23 @@ def _prepared(code: str, smewg_home, bad: dict[int, tuple[int, str]]):
 
 def test_a_reused_context_and_read_once_configurations_give_gx_own_results(smewg_home, monkeypatch):
     h.prepare(smewg_home, monkeypatch)
-    first, plan = _prepared("AUS", smewg_home, {0: (4, "-5"), 3: (4, "many"), 5: (2, "9.9.9")})
-    second, _ = _prepared("JPN", smewg_home, {1: (4, "150"), 2: (3, "nobody")})
+    first, plan = _prepared("AUS", smewg_home, {0: (4, "-5"), 3: (4, "many"), 5: (2, "9.9.9"), 7: (5, "")})
+    second, _ = _prepared("JPN", smewg_home, {13: (4, "150"), 2: (3, "nobody"), 4: (4, "2.5"), 6: (4, "")})
+    # Every rule with a row condition has a row to judge in both frames, failing in one.
+    kinds = set(first["kind"]) & set(second["kind"])
+    assert {"count", "percent"} <= kinds
     suite = quality.load_suite(parameters=quality.suite_parameters(plan, 2022))
 
     expected_first = _outcomes(_fresh_context_result(first, suite))
     expected_second = _outcomes(_fresh_context_result(second, suite))
-    assert any(not success for _, _, success, _ in expected_first)  # the bad rows are caught
-    assert any(not success for _, _, success, _ in expected_second)
+    failed_first = {(kind, column) for kind, column, success, _ in expected_first if not success}
+    failed_second = {(kind, column) for kind, column, success, _ in expected_second if not success}
+    # The rules with a row condition (unit where a value is given, a value where no note,
+    # percent 0-100, whole counts) caught their rows, each frame its own.
+    assert ("expect_column_values_to_not_be_null", "unit") in failed_first - failed_second
+    assert ("expect_column_values_to_not_be_null", "value_text") in failed_second - failed_first
+    assert ("expect_column_values_to_match_regex", "value_text") in failed_second
+    assert any(kind == "expect_column_values_to_be_between" and column == "value" for kind, column in failed_second)
     assert expected_first != expected_second
 
     # The same thread's context validates one frame, then another, then the first again:
