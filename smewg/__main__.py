@@ -2,4 +2,5 @@
 
 from smewg.cli import main
 
-main()
+if __name__ == "__main__":  # not when a worker process started by spawn imports it
+    main()
