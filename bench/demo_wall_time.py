@@ -115,10 +115,11 @@ def run_demo(home: Path) -> tuple[float, float | None, str]:
 
 
 def server_start_seconds(log: str) -> float | None:
-    """Seconds from "Starting temporary server" to the first flow run's first line."""
-    stamps = re.findall(r"^(\d\d:\d\d:\d\d\.\d+) .*?(Starting temporary server|Beginning flow run)", log, re.M)
+    """Seconds from "Starting temporary server" to "Temporary server ready": the server's own
+    start (the demo imports its flows meanwhile, so part of it is hidden in the wall time)."""
+    stamps = re.findall(r"^(\d\d:\d\d:\d\d\.\d+) .*?(Starting temporary server|Temporary server ready)", log, re.M)
     starts = [s for s, what in stamps if what.startswith("Starting")]
-    firsts = [s for s, what in stamps if what.startswith("Beginning")]
+    firsts = [s for s, what in stamps if what.startswith("Temporary")]
     if not starts or not firsts:
         return None
 

@@ -77,8 +77,10 @@ def tag_with_process(flow: Any, flow_run: Any, state: Any) -> None:
     try:
         from prefect.client.orchestration import get_client
 
+        tags = [*(flow_run.tags or []), tag]
         with get_client(sync_client=True) as client:
-            client.update_flow_run(flow_run.id, tags=[*(flow_run.tags or []), tag])
+            client.update_flow_run(flow_run.id, tags=tags)
+        flow_run.tags = tags  # a retry's Running state finds the tag there, not stale tags
     except Exception:
         logger.exception("could not tag flow run %s with its process", getattr(flow_run, "id", "?"))
 

@@ -3,11 +3,14 @@ and alerted, once, by the next ``smewg`` command that runs a flow on the same ma
 
 A killed process runs no hook, and a run started by a command (not a worker) has no
 worker or heartbeat automation watching it on the command's temporary server: it would
-stay Running forever. Every run a command starts carries the tag of its process
+stay Running forever. Every run a command starts gets the tag of its process
 (``smewg-process:<machine>:<pid>:<start>``, the machine being this boot of this host in
-this pid namespace: two containers sharing a host name never judge each other's pids); a
-later command finds the runs still Running or Pending whose process is gone and ends
-them. The start time in the tag tells a reused pid from the process that ran the flow.
+this pid namespace: two containers sharing a host name never judge each other's pids) as
+it starts running (the ``on_running`` hook ``smewg.flows.hooks.tag_with_process``); a later
+command finds the runs still Running or Pending whose process is gone and ends them. The
+start time in the tag tells a reused pid from the process that ran the flow. A process
+killed in the milliseconds between its run's creation and that hook leaves the run
+untagged: it is not found here (the price of keeping the tag off task runs, see the hook).
 """
 
 from __future__ import annotations

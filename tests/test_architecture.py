@@ -42,6 +42,27 @@ def _calls(path: Path):
             yield node.func.value.id, node.func.attr, node.lineno
 
 
+def test_every_flow_carries_the_run_hooks():
+    """Every flow alerts on failure and crash and tags its run with the command's process
+    (for the killed-run check): the hooks come with RUN_HOOKS, which a new flow must take."""
+    import importlib
+    import pkgutil
+
+    from prefect import Flow
+
+    import smewg.flows
+    from smewg.flows.hooks import alert_secretariat, tag_with_process
+
+    flows = []
+    for module in pkgutil.iter_modules(smewg.flows.__path__):
+        loaded = importlib.import_module(f"smewg.flows.{module.name}")
+        flows += [value for value in vars(loaded).values() if isinstance(value, Flow) and value.__module__ == loaded.__name__]
+    assert len(flows) >= 10
+    for flow in flows:
+        assert tag_with_process in flow.on_running_hooks, flow.name
+        assert alert_secretariat in flow.on_failure_hooks and alert_secretariat in flow.on_crashed_hooks, flow.name
+
+
 def test_only_the_clock_module_reads_the_wall_clock():
     offenders = [
         f"{path.relative_to(REPO)}:{line} {owner}.{name}()"

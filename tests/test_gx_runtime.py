@@ -73,3 +73,44 @@ def test_a_reused_context_and_read_once_configurations_give_gx_own_results(smewg
     assert _outcomes(run_suite(first, suite)) == expected_first
     assert _outcomes(run_suite(second, suite)) == expected_second
     assert _outcomes(run_suite(first, suite)) == expected_first
+
+
+def test_each_configuration_and_row_condition_is_worked_out_once_and_nothing_is_kept(smewg_home, monkeypatch):
+    import gc
+    import weakref
+
+    from smewg.work import gx_runtime
+
+    h.prepare(smewg_home, monkeypatch)
+    frame, plan = _prepared("KOR", smewg_home, {0: (4, "-5")})
+    suite = quality.load_suite(parameters=quality.suite_parameters(plan, 2022))
+    run_suite(frame.copy(), suite)  # the thread's context made
+    built, filtered = [], []
+    monkeypatch.setattr(gx_runtime, "_rebuild", lambda expectation: built.append(id(expectation)) or _REBUILD(expectation))
+    monkeypatch.setattr(gx_runtime, "_filter", lambda *args: filtered.append(repr(args[2])) or _FILTER(*args))
+
+    _fresh_context_result(frame.copy(), suite)  # GX alone: no validation scope, nothing cached
+    built_by_gx, filtered_by_gx = len(built), len(filtered)
+    built.clear()
+    filtered.clear()
+
+    data = frame.copy()
+    run_suite(data, suite)
+    conditions = [e for e in suite.expectations if e.row_condition]
+    assert len(conditions) >= 3
+    assert len(filtered) == len(set(filtered)) == len(conditions)  # each condition filtered the frame once
+    assert filtered_by_gx >= 2 * len(conditions)
+    assert len(built) == len(set(built))  # each expectation object's configuration built once
+    assert len(built) * 5 < built_by_gx
+
+    # Nothing of this validation stays with the thread's reused context.
+    gone = weakref.ref(data)
+    del data
+    gc.collect()
+    assert gone() is None
+    engine = gx_runtime._batch_definition().data_asset.datasource.get_execution_engine()
+    assert len(engine._metric_cache) == 0
+
+
+_REBUILD = __import__("smewg.work.gx_runtime", fromlist=["_rebuild"])._rebuild
+_FILTER = __import__("smewg.work.gx_runtime", fromlist=["_filter"])._filter

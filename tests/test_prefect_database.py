@@ -38,3 +38,17 @@ def test_a_configured_database_is_left_to_prefect(tmp_path, monkeypatch):
     assert prefect_database.default_database_file() is None
     assert prefect_database.seed_new_database() is False
     assert not (tmp_path / "home").exists()
+
+
+def test_a_database_created_meanwhile_is_never_replaced_and_a_bad_template_is_refused(tmp_path):
+    template = prefect_database.build_template()
+    target = tmp_path / "prefect.db"
+    with sqlite3.connect(target) as connection:  # another command's server got there first
+        connection.execute("CREATE TABLE theirs (x)")
+    assert prefect_database._copy(template, target) is False
+    with sqlite3.connect(target) as connection:
+        assert connection.execute("SELECT name FROM sqlite_master").fetchall() == [("theirs",)]
+    assert not list(tmp_path.glob(".*partial"))
+
+    assert prefect_database._is_migrated(template)
+    assert not prefect_database._is_migrated(target)  # what build_template refuses to keep

@@ -6,11 +6,13 @@ a first command on a new machine). For one Prefect version the migrations give t
 empty database every time, so they run once, into a template kept in the user's cache
 (``make install`` builds it; otherwise the first command that needs it does), and a new
 home's database is a copy of it (SQLite's backup API, a few milliseconds). The server then
-finds its database at the head revision and starts in ~3 s.
+finds its database at the head revision and starts in ~4 s.
 
 Only Prefect's default database (``prefect.db`` under ``PREFECT_HOME``) is ever seeded,
-and only when it does not exist: a configured database URL (PostgreSQL, another file) is
-left to Prefect.
+and only when it does not exist (the copy is linked into place, so it never replaces a
+database another process created meanwhile); a database URL set in the environment
+(PostgreSQL, another file) is left to Prefect. One set in a Prefect profile or config file
+is not seen here: the copy is then an unused file, and that server migrates its own.
 
     python -m smewg.cli.prefect_database     # build the template now (make install does)
 """
@@ -27,6 +29,7 @@ from importlib import metadata
 from pathlib import Path
 
 logger = logging.getLogger("smewg.prefect_server")
+TEMPLATE_SECONDS = 300
 
 
 def template_path() -> Path:
@@ -35,16 +38,39 @@ def template_path() -> Path:
     return cache / "smewg" / f"prefect-{metadata.version('prefect')}.db"
 
 
-def _copy(source: Path, target: Path) -> None:
-    """``source`` into a new file ``target``, whole or not at all (written aside, then renamed)."""
+def _copy(source: Path, target: Path) -> bool:
+    """``source`` into ``target`` if there is no ``target`` yet, whole or not at all: written
+    aside, then linked into place, which fails rather than replace a database that another
+    command (or a server) created meanwhile. Whether this call placed it."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     partial.unlink(missing_ok=True)
-    with sqlite3.connect(source) as origin, sqlite3.connect(partial) as copy:
-        origin.backup(copy)  # one consistent file, whatever journal the source was left with
-    origin.close()
-    copy.close()
-    os.replace(partial, target)
+    try:
+        origin = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True)
+        copy = sqlite3.connect(partial)
+        try:
+            origin.backup(copy)  # one consistent file, whatever journal the source was left with
+        finally:
+            origin.close()
+            copy.close()
+        try:
+            os.link(partial, target)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _is_migrated(database: Path) -> bool:
+    try:
+        connection = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)
+        try:
+            return connection.execute("SELECT count(*) FROM alembic_version").fetchone()[0] == 1
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return False
 
 
 def build_template() -> Path:
@@ -56,17 +82,22 @@ def build_template() -> Path:
     with tempfile.TemporaryDirectory(prefix="smewg-prefect-template-") as folder:
         env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
         env.update(PREFECT_HOME=folder, PREFECT_SERVER_ANALYTICS_ENABLED="false")
+        # In the empty folder: Prefect also reads .env, prefect.toml and pyproject.toml from
+        # the working directory, which could point it at another database.
         done = subprocess.run(
             [sys.executable, "-m", "prefect", "server", "database", "upgrade", "-y"],
             env=env,
+            cwd=folder,
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
             check=False,
+            timeout=TEMPLATE_SECONDS,
         )
-        if done.returncode != 0:
+        built = Path(folder) / "prefect.db"
+        if done.returncode != 0 or not _is_migrated(built):
             raise RuntimeError(f"migrating a template Prefect database failed: {done.stderr.strip()[-500:]}")
-        _copy(Path(folder) / "prefect.db", template)
+        _copy(built, template)
     return template
 
 
@@ -92,12 +123,13 @@ def seed_new_database() -> bool:
     if database is None or database.exists():
         return False
     try:
-        _copy(build_template(), database)
-    except (OSError, sqlite3.Error, RuntimeError) as error:
+        placed = _copy(build_template(), database)
+    except (OSError, sqlite3.Error, RuntimeError, subprocess.TimeoutExpired) as error:
         logger.warning("The Prefect server migrates its new database itself (no template: %s)", error)
         return False
-    logger.info("New Prefect database %s copied from the migrated template", database)
-    return True
+    if placed:
+        logger.info("New Prefect database %s copied from the migrated template", database)
+    return placed
 
 
 if __name__ == "__main__":

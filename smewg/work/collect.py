@@ -155,7 +155,7 @@ def collect_files(context: CycleContext, files: list[InboxFile], *, logger=None)
     each is stored in a transaction of its own: a bad file changes nothing for the others."""
     logger = logger or logging.getLogger("smewg.collect")
     read: list[Outcome | _Arrival] = []
-    stored = stored_checksums(context.engine, context.plan_id, context.year) if files else {}
+    stored = stored_checksums(context.engine, context.plan_id, context.year, {f.economy for f in files}) if files else {}
     for item in files:
         try:
             read.append(_read(context, item, stored))

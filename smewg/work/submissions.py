@@ -60,13 +60,14 @@ def find_version(session: Session, cycle_id: int, economy: str, checksum: str) -
     )
 
 
-def stored_checksums(engine: Engine, plan_id: str, year: int) -> dict[tuple[str, str], tuple[int, int]]:
-    """(economy, checksum) -> (version, submission id) of every file stored for the cycle:
-    one query for a collection run, however many files its inbox holds."""
+def stored_checksums(engine: Engine, plan_id: str, year: int, economies: set[str]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(economy, checksum) -> (version, submission id) of every file stored for the cycle by
+    ``economies``: one query for a collection run (or one economy's task), however many
+    files its inbox holds."""
     query = (
         select(SubmissionRow.economy_code, SubmissionRow.checksum, SubmissionRow.version, SubmissionRow.id)
         .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
-        .where(CycleRow.plan_id == plan_id, CycleRow.year == year)
+        .where(CycleRow.plan_id == plan_id, CycleRow.year == year, SubmissionRow.economy_code.in_(economies))
     )
     with session_scope(engine) as session:
         return {(economy, checksum): (version, id_) for economy, checksum, version, id_ in session.execute(query)}
