@@ -15,7 +15,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from prefect import flow
-from prefect.task_runners import ProcessPoolTaskRunner
 
 from smewg.core import progress
 from smewg.flows.cycle_run import cycle_context
@@ -23,29 +22,23 @@ from smewg.flows.hooks import RUN_HOOKS
 from smewg.flows.review import assemble_review
 from smewg.flows.simulate import play_cycle
 from smewg.tasks.collect import collect_arrivals_task
-from smewg.tasks.simulation import prepare_simulated_cycle_task, simulate_correction_task, write_demo_calendars_task
+from smewg.tasks.simulation import simulate_correction_task, simulate_submissions_task, write_demo_calendars_task
 from smewg.tasks.store import load_catalogue_task, migrate_store_task
+from smewg.tasks.templates import write_templates_task
 
 
-@flow(
-    name="simulate-plan-period",
-    description="Simulate every cycle of the plan period end to end (the demo).",
-    # A worker process prepares the later cycles' files while the earlier cycles play.
-    task_runner=ProcessPoolTaskRunner(max_workers=1),  # type: ignore[arg-type]  # Prefect 3.9 types its own runner so
-    **RUN_HOOKS,
-)
+@flow(name="simulate-plan-period", description="Simulate every cycle of the plan period end to end (the demo).", **RUN_HOOKS)
 def simulate_plan_period() -> dict:
     # The steps of prepare-store, issue-templates and simulate-cycle as tasks of this one run,
     # not as subflows: the same work, and the whole period is one run with its tasks in the UI.
     prepared = {"migration": migrate_store_task(), "catalogue": load_catalogue_task()}
     years = write_demo_calendars_task()
-    # The first cycle's templates and submissions are made here, the later cycles' in the
-    # task runner's worker process meanwhile (this process's work is single-threaded).
-    later = {year: prepare_simulated_cycle_task.submit(year) for year in years[1:]}
     cycles, reviews = {}, []
     for year in years:
-        files = later[year].result() if year in later else prepare_simulated_cycle_task(year)
-        cycles[year] = {"files": len(files["submissions"]), **play_cycle(year)}
+        with cycle_context(year) as context:
+            write_templates_task(context)
+            simulated = simulate_submissions_task(context)
+        cycles[year] = {"files": len(simulated), **play_cycle(year)}
         for built in cycles[year]["reviews"]:
             reviews.append(built)
             if built["kind"] == "midterm":

@@ -2,5 +2,4 @@
 
 from smewg.cli import main
 
-if __name__ == "__main__":  # not when a worker process started by spawn imports it
-    main()
+main()

@@ -9,11 +9,10 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from smewg.core.catalogue import load_catalogue
-from smewg.core.cycle import CycleContext, open_cycle
+from smewg.core.cycle import CycleContext
 from smewg.core.settings import get_settings
 from smewg.work.demo_calendar import write_demo_calendars
-from smewg.work.simulate_submissions import SimulatedFile, simulate_a_correction, simulate_submissions
-from smewg.work.templates import write_templates
+from smewg.work.simulate_submissions import simulate_a_correction, simulate_submissions
 
 
 @task(name="write-demo-calendars")
@@ -24,7 +23,10 @@ def write_demo_calendars_task() -> list[int]:
     return [int(path.stem.rsplit("-", 1)[1]) for path in write_demo_calendars(settings.schedule_dir, plan)]
 
 
-def _described(files: list[SimulatedFile]) -> list[dict[str, Any]]:
+@task(name="simulate-submissions", cache_policy=NO_CACHE)
+def simulate_submissions_task(context: CycleContext) -> list[dict[str, Any]]:
+    """Realistic, deterministic submission files for the cycle, dated as they would arrive."""
+    files = simulate_submissions(context.settings.resolved_inbox, context.catalogue, context.calendar)
     return [
         {
             "economy": f.economy,
@@ -35,17 +37,6 @@ def _described(files: list[SimulatedFile]) -> list[dict[str, Any]]:
         }
         for f in files
     ]
-
-
-@task(name="prepare-simulated-cycle", cache_policy=NO_CACHE)
-def prepare_simulated_cycle_task(year: int) -> dict[str, list[dict[str, Any]]]:
-    """Cycle ``year``'s call for data (every economy's templates) and its simulated
-    submissions. It takes only the year and opens the cycle from the settings, so that it
-    can run in a worker process of the flow's task runner."""
-    with open_cycle(get_settings(), year) as context:
-        templates = write_templates(context.settings, context.catalogue, year)
-        files = simulate_submissions(context.settings.resolved_inbox, context.catalogue, context.calendar)
-    return {"templates": templates, "submissions": _described(files)}
 
 
 @task(name="simulate-correction", cache_policy=NO_CACHE)

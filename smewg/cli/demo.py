@@ -69,7 +69,6 @@ def demo(
         highlight=False,
     )
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-    from prefect.task_runners import ProcessPoolTaskRunner
 
     from smewg.flows.plan_period import simulate_plan_period
     from smewg.work.quality import warm_up as warm_up_validation
@@ -79,10 +78,8 @@ def demo(
     # Heartbeats tell a server that a worker's run is alive; this run lives and dies with
     # the command (and its temporary server), and each sync subflow would wait ~1 s for
     # its heartbeat thread to stop.
-    # The flow's worker process writes its log lines to the demo's log too, not the terminal.
-    workers = ProcessPoolTaskRunner(max_workers=1, initializer=send_logs_to, initargs=(log_path,))
     with _progress_bars(), temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        result = simulate_plan_period.with_options(task_runner=workers)()  # type: ignore[arg-type]  # as in the flow
+        result = simulate_plan_period()
     prepared = result["prepared"]
     rolled_up = {year: cycle["rollup"] for year, cycle in result["cycles"].items()}
 
