@@ -2,4 +2,5 @@
 
 from smewg.cli import main
 
-main()
+if __name__ == "__main__":  # not when imported (a process started by spawn imports __main__)
+    main()
