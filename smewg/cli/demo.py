@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -186,10 +185,10 @@ def _submissions_table(settings, plan_id: str, years: list[int]) -> Table:
 
 def _outbox_table(settings, years: list[int]) -> Table:
     from smewg.core.store import store_session
-    from smewg.work.outbox import list_notifications
+    from smewg.work.outbox import notification_counts
 
     with store_session(settings.resolved_database_url) as session:
-        counts = Counter((row.cycle_year, row.kind, row.status) for row in list_notifications(session))
+        counts = notification_counts(session)
     kinds = ("reminder", "escalation", "missed_deadline", "acknowledgement", "review")
     table = Table(title="Notifications per simulated cycle (all waiting in the local outbox)")
     table.add_column("cycle")

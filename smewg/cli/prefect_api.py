@@ -87,7 +87,7 @@ def _start_server(log: Path) -> tuple[subprocess.Popen, str]:
 def _launch(log: Path) -> tuple[subprocess.Popen, str]:
     from smewg.cli.prefect_database import seed_new_database
 
-    seed_new_database()
+    _state["new_database"] = seed_new_database()
     port = _free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
     logger.info("Starting temporary server on http://127.0.0.1:%d (prefect server start; it stops with this command)", port)
@@ -174,7 +174,8 @@ def use_prefect(log: Path) -> str:
         _state["server"] = server
     tag_runs_with(process_tag())  # for the rest of the command
     _state["url"], _state["context"] = url, settings
-    end_killed_runs()
+    if not _state.get("new_database"):  # a database this command just created holds no runs
+        end_killed_runs()
     return url
 
 

@@ -68,6 +68,14 @@ def failed_runs_alerted(session: Session, year: int, *, before: datetime) -> int
     )
 
 
+def notification_counts(session: Session) -> dict[tuple[int | None, str, str], int]:
+    """(cycle year, kind, status) -> how many notifications: one grouped query."""
+    query = select(NotificationRow.cycle_year, NotificationRow.kind, NotificationRow.status, func.count()).group_by(
+        NotificationRow.cycle_year, NotificationRow.kind, NotificationRow.status
+    )
+    return {(year, kind, status): count for year, kind, status, count in session.execute(query)}
+
+
 def list_notifications(
     session: Session,
     *,
