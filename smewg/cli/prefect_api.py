@@ -68,7 +68,9 @@ def _free_port() -> int:
 def launch_temporary_server(log: Path) -> None:
     """Start the temporary server now, without waiting for it: a command calls this before
     its heavy imports so that the server boots meanwhile (``use_prefect`` waits for it).
-    Nothing is started when ``PREFECT_API_URL`` names a running server."""
+    Nothing is started when the environment's ``PREFECT_API_URL`` names a running server
+    (Prefect is not imported yet to read its profile: when the profile names one,
+    ``use_prefect`` stops the server launched here)."""
     if "launched" in _state or "url" in _state or os.environ.get("PREFECT_API_URL"):
         return
     assert threading.current_thread() is threading.main_thread(), "the server must be started by the main thread"
