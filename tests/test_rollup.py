@@ -510,3 +510,18 @@ def test_the_readable_exports_round_figures_as_people_read_them(dataset, tmp_pat
     sheet = workbook[workbook.sheetnames[0]]
     formats = {c.number_format for row in sheet.iter_rows(min_row=2, max_row=40) for c in row if isinstance(c.value, int | float)}
     assert formats and formats <= {"#,##0", "#,##0.0#", "General"} and "#,##0" in formats
+
+
+def test_the_fx_table_is_parsed_once_per_content_and_an_edit_is_read_again(tmp_path):
+    from smewg.core.fx import FxError, load_fx
+
+    path = tmp_path / "fx.yaml"
+    path.write_text("base: USD\nrates:\n  2022:\n    JPY: 131.5\n", encoding="utf-8")
+    first = load_fx(path)
+    assert load_fx(path) is first  # parsed once (a rollup reads it on every run)
+    path.write_text("base: USD\nrates:\n  2022:\n    JPY: 140.0\n", encoding="utf-8")
+    edited = load_fx(path)
+    assert edited.rate(2022, "JPY") == 140.0 and edited.checksum != first.checksum
+    path.write_text("base: USD\nrates:\n  2022:\n    JPY: -1\n", encoding="utf-8")
+    with pytest.raises(FxError, match="fx.yaml"):
+        load_fx(path)
