@@ -20,8 +20,6 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@# A migrated, empty Prefect database kept in ~/.cache/smewg: a new PREFECT_HOME starts from a copy (~5 s saved on each).
 	$(BIN)/python -m smewg.cli.prefect_database
-	@# An editable install leaves the project's own modules uncompiled: the first command would compile them.
-	$(BIN)/python -m compileall -q smewg flows tasks
 	@touch $@
 
 install: $(VENV)/.installed
