@@ -18,7 +18,8 @@ with GX's own on a fresh context and checks that each shortcut is taken.
   are not changed while it runs, and the cache ends with the validation.
 - A rule with a row condition (``kind == 'percent'``, ...) has the frame filtered by
   ``DataFrame.query`` once per metric it computes (~4): a parse and a copy of the whole
-  frame each time, ~40% of a validation at 300,000 rows. Within :func:`validation_scope`
+  frame each time (at 300,000 rows py-spy put 0.62 s of a 1.44 s validation in GX's
+  domain filtering, these queries the larger part). Within :func:`validation_scope`
   each condition filters a batch's frame once; the metrics read the filtered frame.
 - Each batch of a data frame is fingerprinted (an MD5 of ``hash_pandas_object`` over every
   cell, ~0.7 s per million rows) for GX's batch markers, which nothing here reads. The
