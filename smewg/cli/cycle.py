@@ -25,7 +25,8 @@ def cycle_run(as_of: AsOfOption = None, json_output: JsonOption = False) -> None
             "see `smewg status` and the run in the Prefect UI; the next run retries what failed",
             code=1,
         )
-    result = {**state.result(), "calendar": calendar_in_force(state.result()["year"])}
+    done = state.result()
+    result = {**done, "calendar": calendar_in_force(done["year"])}
     if json_output:
         emit_json(result)
         return

@@ -12,7 +12,6 @@ escalation steps are counted from that economy's deadline.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -20,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from smewg.core.catalogue import Plan
-from smewg.core.config_files import ConfigFileError, read_yaml, validate
+from smewg.core.config_files import ConfigFileError, loaded_once, read_yaml, validate
 
 ActivityStatus = Literal["planned", "in_progress", "done", "cancelled"]
 
@@ -198,22 +197,14 @@ def economy_code(text: str) -> str:
     """The code of the economy ``text`` names (code, name or any alias, from the economies
     file in the settings), else ``text`` as written, for :func:`check_against_plan` to refuse
     with the nearest economy."""
-    from smewg.core.economies import UnknownEconomy
+    from smewg.core.economies import UnknownEconomy, load_economies
     from smewg.core.settings import get_settings
 
-    path = Path(get_settings().economies_file)
     try:
-        return _registry(path, path.stat().st_mtime_ns).resolve(text).code
-    except (UnknownEconomy, ConfigFileError, OSError):
+        # Read once per content of the file: a calendar names economies many times.
+        return loaded_once(Path(get_settings().economies_file), load_economies).resolve(text).code
+    except (UnknownEconomy, ConfigFileError):
         return text
-
-
-@lru_cache(maxsize=4)
-def _registry(path: Path, _mtime: int):
-    """The economies file read once per version of it (a calendar names economies many times)."""
-    from smewg.core.economies import load_economies
-
-    return load_economies(path)
 
 
 def _economy_key_hint(text: str) -> str:

@@ -3,6 +3,8 @@ name the file and the key, the same way for every one of them."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -10,6 +12,24 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 Model = TypeVar("Model", bound=BaseModel)
+Loaded = TypeVar("Loaded")
+_LOADED: dict[tuple[str, str, str], Any] = {}
+
+
+def loaded_once(path: Path, load: Callable[[Path], Loaded]) -> Loaded:
+    """``load(path)``, remembered per content of the file: a file read on every rollup or
+    calendar check is parsed and validated once, and read again when it is edited. ``load``
+    must return an object nobody changes (the loaders' models are frozen). A file that
+    cannot be read is left to ``load``, which says what is wrong with it."""
+    try:
+        key = (f"{load.__module__}.{load.__qualname__}", str(path), hashlib.sha256(path.read_bytes()).hexdigest())
+    except OSError:
+        return load(path)
+    if key not in _LOADED:
+        if len(_LOADED) >= 64:
+            _LOADED.clear()
+        _LOADED[key] = load(path)
+    return _LOADED[key]
 
 
 class ConfigFileError(ValueError):

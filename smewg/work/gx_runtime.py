@@ -42,14 +42,21 @@ _local = threading.local()
 _rebuild = Expectation.configuration.fget  # type: ignore[attr-defined]
 
 
-def _configuration_read_once(self: Expectation):
-    cache: dict[int, tuple[Expectation, Any]] | None = getattr(_local, "configurations", None)
+def _once(cache_name: str, key: Any, held: Any, compute) -> Any:
+    """``compute()``, remembered under ``key`` in this thread's cache ``cache_name`` while a
+    :func:`validation_scope` is active (computed every time otherwise). ``held`` (the object
+    whose id is in ``key``) is kept with the value, so that its id is not reused meanwhile."""
+    cache: dict[Any, tuple[Any, Any]] | None = getattr(_local, cache_name, None)
     if cache is None:
-        return _rebuild(self)
-    entry = cache.get(id(self))
-    if entry is None or entry[0] is not self:  # the object is held, so its id is not reused meanwhile
-        entry = cache[id(self)] = (self, _rebuild(self))
+        return compute()
+    entry = cache.get(key)
+    if entry is None or entry[0] is not held:
+        entry = cache[key] = (held, compute())
     return entry[1]
+
+
+def _configuration_read_once(self: Expectation):
+    return _once("configurations", id(self), self, lambda: _rebuild(self))
 
 
 Expectation.configuration = property(_configuration_read_once, doc=Expectation.configuration.__doc__)  # type: ignore[method-assign,assignment]
@@ -58,14 +65,8 @@ _filter = PandasExecutionEngine._apply_row_condition_filter
 
 
 def _filtered_once(self: PandasExecutionEngine, data, row_condition, domain_kwargs: dict):
-    cache: dict[tuple, tuple[Any, Any]] | None = getattr(_local, "filtered", None)
-    if cache is None:
-        return _filter(self, data, row_condition, domain_kwargs)
     key = (id(data), repr(row_condition), domain_kwargs.get("condition_parser"))
-    entry = cache.get(key)
-    if entry is None or entry[0] is not data:  # the frame is held, so its id is not reused meanwhile
-        entry = cache[key] = (data, _filter(self, data, row_condition, domain_kwargs))
-    return entry[1]
+    return _once("filtered", key, data, lambda: _filter(self, data, row_condition, domain_kwargs))
 
 
 PandasExecutionEngine._apply_row_condition_filter = _filtered_once  # type: ignore[method-assign]

@@ -25,10 +25,7 @@ from smewg.core.catalogue import Catalogue, Indicator, Plan
 from smewg.core.paths import PROJECT_DIR
 from smewg.work.export import neutralise
 from smewg.work.formatting import DASH, count_text, figure_text, percent_text
-from smewg.work.html_pages import (
-    TEMPLATES,
-    page_template,
-)
+from smewg.work.html_pages import TEMPLATES, page_template
 from smewg.work.review_charts import trend_svg
 from smewg.work.review_data import PROGRESS_STATES, ReviewData, progress_of
 

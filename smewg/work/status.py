@@ -171,10 +171,11 @@ def status_document(session: Session, context: CycleContext, as_of: date) -> dic
     submitted = sum(e["submitted"] for e in economies)
     late_count = sum(e["late"] for e in economies)
     steps = step_states(session, context, as_of, run_url)
+    calendar_file = str(calendar_path(context.settings.schedule_dir, year).resolve())
     return {
         "year": year,
-        "calendar": str(calendar_path(context.settings.schedule_dir, year).resolve()),  # SPEC section 7
-        "calendar_file": str(calendar_path(context.settings.schedule_dir, year).resolve()),
+        "calendar": calendar_file,  # SPEC section 7's name
+        "calendar_file": calendar_file,
         "steps": steps,
         "as_of": as_of.isoformat(),
         "economies": economies,
