@@ -272,3 +272,13 @@ def test_every_command_that_reads_a_calendar_names_the_file_it_used(smewg_home, 
     assert dry["calendar"] == expected and len(dry["queued"]) == 21
     status = json.loads(run("status", "--year", "2022", "--json").stdout)
     assert status["calendar"] == expected
+
+
+def test_a_demo_folder_that_cannot_be_made_is_one_line_saying_to_pass_home(smewg_home, tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    done = _smewg("demo", "--home", str(blocked / "demo"), env={"SMEWG_HOME": str(smewg_home)})
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot make the demo's folder") and "--home" in lines[0], done.stderr
+    assert not blocked.is_dir() and blocked.read_text() == ""  # nothing touched

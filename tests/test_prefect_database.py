@@ -52,3 +52,17 @@ def test_a_database_created_meanwhile_is_never_replaced_and_a_bad_template_is_re
 
     assert prefect_database._is_migrated(template)
     assert not prefect_database._is_migrated(target)  # what build_template refuses to keep
+
+
+def test_an_unwritable_cache_is_one_warning_and_never_fails_the_install(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    blocked = tmp_path / "a-file-not-a-folder"
+    blocked.write_text("")
+    env = {**os.environ, "XDG_CACHE_HOME": str(blocked)}
+    done = subprocess.run([sys.executable, "-m", "smewg.cli.prefect_database"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0
+    assert done.stderr.startswith("warning: no migrated Prefect database template") and len(done.stderr.splitlines()) == 1
+    assert "XDG_CACHE_HOME" in done.stderr and "Traceback" not in done.stderr

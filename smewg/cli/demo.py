@@ -19,7 +19,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from smewg.cli.output import console, err_console, send_logs_to
+from smewg.cli.output import console, err_console, fail, send_logs_to
 from smewg.cli.plan import counts_line, plan_document
 from smewg.core import progress
 from smewg.core.catalogue import load_catalogue
@@ -42,9 +42,12 @@ def demo(
 ) -> None:
     """Run the whole demo on the embedded default and print where every output is."""
     demo_home = (home or get_settings().home / "demo").resolve()
-    if demo_home.exists():
-        shutil.rmtree(demo_home)
-    demo_home.mkdir(parents=True)
+    try:
+        if demo_home.exists():
+            shutil.rmtree(demo_home)
+        demo_home.mkdir(parents=True)
+    except OSError as error:
+        fail(f"cannot make the demo's folder {demo_home} ({error.strerror}); pass --home with a folder you can write to")
     _isolate(demo_home)
     # The commands printed below take only SMEWG_HOME: the folder says where its calendars are.
     (demo_home / HOME_SETTINGS_FILE).write_text(

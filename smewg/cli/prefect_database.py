@@ -132,5 +132,18 @@ def seed_new_database() -> bool:
     return placed
 
 
+def main() -> None:
+    """``make install``'s step: build the template, or say in one line why not. Never fails
+    the install: without a template a new database is migrated by its server, as before."""
+    try:
+        print(build_template())
+    except (OSError, sqlite3.Error, RuntimeError, subprocess.TimeoutExpired) as error:
+        print(
+            f"warning: no migrated Prefect database template ({error}); new Prefect homes will be migrated "
+            "by their server (~5 s more each); set XDG_CACHE_HOME to a folder you can write to",
+            file=sys.stderr,
+        )
+
+
 if __name__ == "__main__":
-    print(build_template())
+    main()
