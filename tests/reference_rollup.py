@@ -11,7 +11,7 @@ import pandas as pd
 
 from smewg.core.catalogue import Plan
 from smewg.core.fx import FxTable
-from smewg.work.rollup import _conversions, _coverage, _figure
+from smewg.work.rollup import _figure
 
 
 def _usd(frame: pd.DataFrame, fx: FxTable, rate_year: int) -> pd.Series:
@@ -32,6 +32,61 @@ def _change(kind: str, now: pd.DataFrame, before: pd.DataFrame) -> tuple[float |
     return (None if base == 0 else (float(a.sum()) - base) / base * 100), "percent", panel
 
 
+def _conversions(plan: Plan, year: int, numeric: pd.DataFrame, fx: FxTable) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """FX rates used for the cycle year's amounts, and the amounts (any year read) without a rate."""
+    order = {(i.id, b): n for n, (i, b) in enumerate((i, b) for i in plan.all_indicators() for b in i.breakdowns)}
+    amounts = numeric[numeric["indicator"].isin([i.id for i in plan.all_indicators() if i.kind == "amount"])]
+    rates = amounts["unit"].map(lambda unit: fx.rate(year, unit) if isinstance(unit, str) else None)
+    known = rates.notna()
+    used = {unit: float(rate) for unit, rate, y in zip(amounts["unit"][known], rates[known], amounts["year"][known]) if y == year}
+    missing = amounts[rates.isna()]
+    unconverted = [
+        {"economy": r.economy, "indicator": r.indicator, "breakdown": r.breakdown, "year": int(r.year), "unit": r.unit}
+        for r in missing.itertuples()
+    ]
+    unconverted.sort(key=lambda u: (order.get((u["indicator"], u["breakdown"]), len(order)), u["year"], u["economy"]))
+    return dict(sorted(used.items())), unconverted
+
+
+def _coverage(plan: Plan, year: int, data: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per objective and priority area: indicators with data, and answered share of (economy, indicator)."""
+    current = data[data["year"] == year]
+    with_value = set(current.loc[current["value"].notna(), "indicator"])
+    answered = current[current["value"].notna() | current["note"].notna()][["economy", "indicator"]].drop_duplicates()
+    economies = len(plan.economies)
+    figures = []
+    groups = [(o.id, [i.id for i in o.indicators]) for o in plan.objectives()]
+    groups += [(p.id, [i.id for o in p.objectives for i in o.indicators]) for p in plan.priorities]
+    groups += [("G", [i.id for i in plan.general_indicators])]
+    for group, ids in groups:
+        if not ids:
+            continue
+        covered = answered[answered["indicator"].isin(ids)]
+        figures.append(
+            _figure(
+                group,
+                "total",
+                year,
+                "INDICATORS_WITH_DATA",
+                len(with_value & set(ids)),
+                "indicators",
+                sorted(covered["economy"].unique()),
+            )
+        )
+        figures.append(
+            _figure(
+                group,
+                "total",
+                year,
+                "COVERAGE",
+                len(covered) / (economies * len(ids)) * 100,
+                "percent",
+                sorted(covered["economy"].unique()),
+            )
+        )
+    return figures
+
+
 def compute_figures_per_pair(
     plan: Plan, year: int, data: pd.DataFrame, fx: FxTable, *, skip: frozenset[str] = frozenset()
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -40,6 +95,7 @@ def compute_figures_per_pair(
     ``skip``: indicators whose figures are not computed (a rerun reuses them: their inputs did not change).
     """
     figures: list[dict[str, Any]] = []
+    data = data.sort_values("economy", kind="stable")  # figures must not depend on the order files arrived in
     numeric = data[data["value"].notna()].copy()
     no_data = data[data["value"].isna() & data["note"].notna()]
     rates_used, unconverted = _conversions(plan, year, numeric, fx)

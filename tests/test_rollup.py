@@ -368,11 +368,8 @@ def test_coverage_per_objective_and_priority_matches_the_raw_rows(dataset, year)
 
 def test_a_rerun_recomputes_only_the_corrected_indicator_and_equals_a_cold_rollup(dataset):
     """The slow path (every indicator computed) and the incremental one give the same figures."""
-    from smewg.core.fx import load_fx
-    from smewg.work.rollup import compute_figures, observations_of, used_submissions
-
     figures, details = _snapshot(2023)
-    assert set(details["indicator_hashes"]) == {i.id for i in h.context(2023).catalogue.plan.all_indicators()}
+    assert set(details["per_indicator"]) == {i.id for i in h.context(2023).catalogue.plan.all_indicators()}
     rows = dataset[2023]["SGP"]
     changed = next(r for r in rows if r[2] == "1.1.1" and r[3] == "total" and r[4] != "")
     corrected = [list(r) for r in rows]
@@ -382,36 +379,7 @@ def test_a_rerun_recomputes_only_the_corrected_indicator_and_equals_a_cold_rollu
     try:
         rerun, rerun_details = _snapshot(2023)
         assert rerun_details["indicators_reused"] == len(list(h.context(2023).catalogue.plan.all_indicators())) - 1
-        engine = create_store_engine(get_settings().resolved_database_url)
-        with session_scope(engine) as session:
-            context = h.context(2023)
-            end = context.end_of_day(date(2023, 12, 31))
-            used = {y: used_submissions(session, context.plan_id, y, end) for y in (2021, 2022, 2023)}
-            data = observations_of(
-                session, [s for v in used.values() for s in v.values()], {s.id: y for y, v in used.items() for s in v.values()}
-            )
-        engine.dispose()
-        cold, _ = compute_figures(context.catalogue.plan, 2023, data, load_fx(get_settings().fx_file))
-
-        def keyed(figures: list[dict]) -> dict[tuple, float | None]:
-            return {(f["indicator_id"], f["breakdown"], f["statistic"], tuple(f["economies"])): f["value"] for f in figures}
-
-        incremental = keyed(
-            [
-                {
-                    "indicator_id": r.indicator,
-                    "breakdown": r.breakdown,
-                    "statistic": r.statistic,
-                    "economies": r.economies,
-                    "value": None if pd.isna(r.value) else r.value,
-                }
-                for r in rerun.itertuples()
-            ]
-        )
-        expected = keyed(cold)
-        assert set(incremental) == set(expected)
-        for key, value in expected.items():  # summed in another row order: equal to the last bits
-            assert incremental[key] == (None if value is None else pytest.approx(value, rel=1e-12)), key
+        _assert_equals_a_cold_rollup(2023, rerun, rerun_details)
         moved = rerun[(rerun["indicator"] == "1.1.1") & (rerun["statistic"] == "VALUE")]
         assert moved[moved["economies"].map(lambda e: e == ["SGP"]) & (moved["breakdown"] == "total")]["value"].item() == (
             pytest.approx(float(changed[4]) + 7)
@@ -477,6 +445,55 @@ def test_the_linear_rollup_gives_the_figures_of_the_per_pair_computation(seed):
         assert fast == reference
     assert any(f["statistic"] == "CHANGE_PREV" and f["value"] is None for f in fast[0])  # a zero base was met
     assert fast[1]["not_converted"]  # amounts in XXX were listed, not added
+
+
+def _assert_equals_a_cold_rollup(year: int, rerun: pd.DataFrame, rerun_details: dict) -> None:
+    """The rerun's stored figures and FX details are exactly those computed from every used row."""
+    from smewg.core.fx import load_fx
+    from smewg.work.rollup import compute_figures, observations_of, used_submissions
+
+    engine = create_store_engine(get_settings().resolved_database_url)
+    with session_scope(engine) as session:
+        context = h.context(year)
+        end = context.end_of_day(date(year, 12, 31))
+        used = {y: used_submissions(session, context.plan_id, y, end) for y in (2021, year - 1, year)}
+        data = observations_of(
+            session, [s for v in used.values() for s in v.values()], {s.id: y for y, v in used.items() for s in v.values()}
+        )
+    engine.dispose()
+    cold, conversion = compute_figures(context.catalogue.plan, year, data, load_fx(get_settings().fx_file))
+    stored = [
+        (r.indicator, r.breakdown, r.statistic, tuple(r.economies), None if pd.isna(r.value) else r.value)
+        for r in rerun.itertuples()
+    ]
+    # the same figures in the same order, the reused ones copied in place
+    assert stored == [(f["indicator_id"], f["breakdown"], f["statistic"], tuple(f["economies"]), f["value"]) for f in cold]
+    for name in ("fx_rates_used", "not_converted"):
+        assert rerun_details[name] == conversion[name], name
+
+
+def test_a_correction_that_withdraws_answers_moves_coverage_in_a_rerun_as_in_a_cold_rollup(dataset):
+    """A rerun reuses untouched indicators' summaries for coverage; withdrawn answers still count."""
+    before, _ = _snapshot(2023)
+    rows = dataset[2023]["USA"]
+    single = {i.id for i in h.context(2023).catalogue.plan.all_indicators() if len(i.breakdowns) == 1}
+    answered = [r for r in rows if r[4] != "" and r[2] in single]
+    withdrawn, no_data = answered[0], answered[1]  # USA's only answer to one indicator; a value of another
+    corrected = [list(r) for r in rows if r is not withdrawn]
+    corrected[corrected.index(list(no_data))][4] = ""
+    corrected[corrected.index([*no_data[:4], "", *no_data[5:]])][6] = "not collected this year"
+    h.write_csv(h.inbox("USA", 2023) / "USA-2023-fix.csv", corrected, received=datetime(2023, 12, 30, 3, 0, tzinfo=UTC))
+    collect_all(h.context(2023), date(2023, 12, 31))
+    try:
+        rerun, details = _snapshot(2023)
+        plan = h.context(2023).catalogue.plan
+        assert details["indicators_reused"] == len(list(plan.all_indicators())) - len({withdrawn[2], no_data[2]})
+        _assert_equals_a_cold_rollup(2023, rerun, details)
+        assert "USA" not in details["per_indicator"][withdrawn[2]]["answered"]
+        coverage = {f: v[v["statistic"] == "COVERAGE"]["value"].sum() for f, v in (("before", before), ("after", rerun))}
+        assert coverage["after"] < coverage["before"]  # one answer fewer (the no-data note still counts as one)
+    finally:
+        dataset[2023]["USA"] = corrected
 
 
 def test_the_readable_exports_round_figures_as_people_read_them(dataset, tmp_path):

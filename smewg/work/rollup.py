@@ -26,13 +26,14 @@ from __future__ import annotations
 import hashlib
 import json
 import statistics
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,8 +51,9 @@ from smewg.core.store.models import (
 from smewg.work.cycles import first_usable_arrivals, get_or_create_cycle
 from smewg.work.outbox import messages_per_economy
 
-ROLLUP_VERSION = "1"
+ROLLUP_VERSION = "2"  # 2: VALUE figures in economy order; snapshots keep per-indicator summaries
 AGGREGATE = "APEC"
+COVERAGE_STATISTICS = ("INDICATORS_WITH_DATA", "COVERAGE")
 
 
 @dataclass
@@ -78,8 +80,11 @@ def used_submissions(session: Session, plan_id: str, year: int, end_of_as_of: da
     return {row.economy_code: row for row in rows}  # the last (newest) per economy wins
 
 
-def observations_of(session: Session, submissions: list[SubmissionRow], year_of: dict[int, int]) -> pd.DataFrame:
-    """Rows of those versions that were not quarantined, with economy and year."""
+def observations_of(
+    session: Session, submissions: list[SubmissionRow], year_of: dict[int, int], *, indicators: Collection[str] | None = None
+) -> pd.DataFrame:
+    """Rows of those versions that were not quarantined, with economy and year (only those of
+    ``indicators`` if given)."""
     ids = [s.id for s in submissions]
     economy_of = {s.id: s.economy_code for s in submissions}
     columns = ["submission_id", "economy", "year", "indicator", "breakdown", "value", "unit", "note"]
@@ -93,6 +98,8 @@ def observations_of(session: Session, submissions: list[SubmissionRow], year_of:
         ObservationRow.unit,
         ObservationRow.note,
     ).where(ObservationRow.submission_id.in_(ids), ObservationRow.status != "quarantined")
+    if indicators is not None:
+        query = query.where(ObservationRow.indicator_id.in_(sorted(indicators)))
     frame = pd.DataFrame(
         session.execute(query).all(), columns=["submission_id", "indicator", "breakdown", "value", "unit", "note"]
     )
@@ -134,69 +141,35 @@ def _change(kind: str, now: dict[str, float], before: dict[str, float]) -> tuple
     return (None if base == 0 else (float(a.sum()) - base) / base * 100), "percent", panel
 
 
-def indicator_input_hashes(plan: Plan, year: int, data: pd.DataFrame, fx: FxTable) -> dict[str, str]:
-    """Per indicator, a hash of everything its figures are computed from: its rows in the
-    years read (in any order), its definition and the cycle year's rates of the currencies
-    it uses. Rows are hashed once, vectorised; an indicator's hash is over its sorted row hashes."""
-    columns = ["economy", "year", "breakdown", "value", "unit", "note"]
-    row_hashes = pd.util.hash_pandas_object(data[columns], index=False).to_numpy() if len(data) else np.array([], "uint64")
-    positions = data.groupby("indicator", sort=False).indices if len(data) else {}
-    units = data["unit"].to_numpy(dtype=object)
-    hashes = {}
-    for indicator in plan.all_indicators():
-        rows = positions.get(indicator.id)
-        digest = hashlib.sha256()
-        if rows is not None:
-            digest.update(np.sort(row_hashes[rows]).tobytes())
-        used = sorted({u for u in units[rows] if isinstance(u, str)}) if rows is not None and indicator.kind == "amount" else []
-        digest.update(
-            json.dumps(
-                [
-                    ROLLUP_VERSION,
-                    year,
-                    indicator.model_dump(mode="json"),
-                    plan.period.start,
-                    [(u, fx.rate(year, u)) for u in used],
-                ]
-            ).encode()
-        )
-        hashes[indicator.id] = digest.hexdigest()
-    return hashes
-
-
-def _conversions(plan: Plan, year: int, numeric: pd.DataFrame, fx: FxTable) -> tuple[dict[str, float], list[dict[str, Any]]]:
-    """FX rates used for the cycle year's amounts, and the amounts (any year read) without a rate."""
-    order = {(i.id, b): n for n, (i, b) in enumerate((i, b) for i in plan.all_indicators() for b in i.breakdowns)}
-    amounts = numeric[numeric["indicator"].isin([i.id for i in plan.all_indicators() if i.kind == "amount"])]
-    rates = amounts["unit"].map(lambda unit: fx.rate(year, unit) if isinstance(unit, str) else None)
-    known = rates.notna()
-    used = {unit: float(rate) for unit, rate, y in zip(amounts["unit"][known], rates[known], amounts["year"][known]) if y == year}
-    missing = amounts[rates.isna()]
-    unconverted = [
-        {"economy": r.economy, "indicator": r.indicator, "breakdown": r.breakdown, "year": int(r.year), "unit": r.unit}
-        for r in missing.itertuples()
-    ]
-    unconverted.sort(key=lambda u: order.get((u["indicator"], u["breakdown"]), len(order)))  # plan order, stable
-    return dict(sorted(used.items())), unconverted
-
-
 def compute_figures(
     plan: Plan, year: int, data: pd.DataFrame, fx: FxTable, *, skip: frozenset[str] = frozenset()
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """All figures of the cycle year from the used rows of the cycle, previous and baseline years.
 
     ``skip``: indicators whose figures are not computed (a rerun reuses them: their inputs did not change).
+    """
+    figures, summaries = indicator_figures(plan, year, data, fx, skip=skip)
+    return figures + coverage_figures(plan, year, summaries), conversion_details(plan, year, summaries, fx)
+
+
+def indicator_figures(
+    plan: Plan, year: int, data: pd.DataFrame, fx: FxTable, *, skip: frozenset[str] = frozenset()
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The figures of each indicator not in ``skip``, in plan order, and every plan indicator's
+    summary (see :func:`indicator_summaries`), from which coverage and the FX details follow.
 
     Linear in rows: the rows are grouped once by indicator and breakdown (``groupby.indices``),
     and each pair's figures come from small numpy arrays of its rows, never from filtering
-    the whole frame per pair (which made the cost pairs x rows).
+    the whole frame per pair (which made the cost pairs x rows). Within a pair, rows are
+    taken in economy order, so figures never depend on the order the files arrived in.
     """
     figures: list[dict[str, Any]] = []
+    data = data.sort_values("economy", kind="stable")
     numeric = data[data["value"].notna()]
     no_data = data[data["value"].isna() & data["note"].notna()]
-    rates_used, unconverted = _conversions(plan, year, numeric, fx)
     kinds = {i.id: i.kind for i in plan.all_indicators()}
     usd = _usd(numeric, fx, year)  # every year at the cycle year's rates
+    summaries = indicator_summaries(plan, year, data, numeric, usd, kinds)
     comparable = numeric["value"].where(numeric["indicator"].map(kinds) != "amount", usd).to_numpy(dtype="float64")
     economy = numeric["economy"].to_numpy(dtype=object)
     value = numeric["value"].to_numpy(dtype="float64")
@@ -247,15 +220,50 @@ def compute_figures(
                     dict(zip(economy[before], comparable[before], strict=True)),
                 )
                 figures.append(_figure(indicator.id, breakdown, year, statistic, change, change_unit, panel))
-    figures += _coverage(plan, year, data)
-    return figures, {"fx_rates_used": rates_used, "fx_base": fx.base, "not_converted": unconverted}
+    return figures, summaries
 
 
-def _coverage(plan: Plan, year: int, data: pd.DataFrame) -> list[dict[str, Any]]:
-    """Per objective and priority area: indicators with data, and answered share of (economy, indicator)."""
+def indicator_summaries(
+    plan: Plan, year: int, data: pd.DataFrame, numeric: pd.DataFrame, usd: pd.Series, kinds: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Per plan indicator, what the cycle's coverage and FX details need of its rows, kept in
+    the snapshot so that a rerun which reuses the indicator's figures need not read its rows:
+
+    * ``answered``: economies with a value or a "no data" note in the cycle year;
+    * ``with_value``: whether any economy gave a value in the cycle year;
+    * ``units``: currencies of its cycle-year amounts that have a rate;
+    * ``not_converted``: its amounts (any year read) without a rate, in breakdown order.
+    """
     current = data[data["year"] == year]
+    answered = current[current["value"].notna() | current["note"].notna()].groupby("indicator")["economy"].unique()
     with_value = set(current.loc[current["value"].notna(), "indicator"])
-    answered = current[current["value"].notna() | current["note"].notna()][["economy", "indicator"]].drop_duplicates()
+    amounts = numeric[numeric["indicator"].map(kinds) == "amount"]
+    converted = amounts[usd[amounts.index].notna()]
+    units = converted[converted["year"] == year].groupby("indicator")["unit"].unique()
+    missing = amounts[usd[amounts.index].isna()]
+    not_converted: dict[str, list[dict[str, Any]]] = {}
+    for economy, indicator, breakdown, row_year, unit in zip(
+        missing["economy"], missing["indicator"], missing["breakdown"], missing["year"], missing["unit"], strict=True
+    ):
+        entry = {"economy": economy, "indicator": indicator, "breakdown": breakdown, "year": int(row_year), "unit": unit}
+        not_converted.setdefault(indicator, []).append(entry)
+    summaries = {}
+    for indicator in plan.all_indicators():
+        order = {b: n for n, b in enumerate(indicator.breakdowns)}
+        summaries[indicator.id] = {
+            "answered": sorted(answered.get(indicator.id, [])),
+            "with_value": indicator.id in with_value,
+            "units": sorted(units.get(indicator.id, [])),
+            "not_converted": sorted(
+                not_converted.get(indicator.id, []),
+                key=lambda u: (order.get(u["breakdown"], len(order)), u["year"], u["economy"]),
+            ),
+        }
+    return summaries
+
+
+def coverage_figures(plan: Plan, year: int, summaries: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per objective and priority area: indicators with data, and answered share of (economy, indicator)."""
     economies = len(plan.economies)
     figures = []
     groups = [(o.id, [i.id for i in o.indicators]) for o in plan.objectives()]
@@ -264,30 +272,25 @@ def _coverage(plan: Plan, year: int, data: pd.DataFrame) -> list[dict[str, Any]]
     for group, ids in groups:
         if not ids:
             continue
-        covered = answered[answered["indicator"].isin(ids)]
+        answered = [(e, i) for i in ids for e in summaries[i]["answered"]]
+        covering = sorted({e for e, _ in answered})
+        with_data = sum(summaries[i]["with_value"] for i in ids)
+        figures.append(_figure(group, "total", year, "INDICATORS_WITH_DATA", with_data, "indicators", covering))
         figures.append(
-            _figure(
-                group,
-                "total",
-                year,
-                "INDICATORS_WITH_DATA",
-                len(with_value & set(ids)),
-                "indicators",
-                sorted(covered["economy"].unique()),
-            )
-        )
-        figures.append(
-            _figure(
-                group,
-                "total",
-                year,
-                "COVERAGE",
-                len(covered) / (economies * len(ids)) * 100,
-                "percent",
-                sorted(covered["economy"].unique()),
-            )
+            _figure(group, "total", year, "COVERAGE", len(answered) / (economies * len(ids)) * 100, "percent", covering)
         )
     return figures
+
+
+def conversion_details(plan: Plan, year: int, summaries: dict[str, dict[str, Any]], fx: FxTable) -> dict[str, Any]:
+    """FX rates used for the cycle year's amounts, and the amounts (any year read) without a rate, in plan order."""
+    ids = [i.id for i in plan.all_indicators()]
+    used = sorted({u for i in ids for u in summaries[i]["units"]})
+    return {
+        "fx_rates_used": {unit: float(fx.rate(year, unit)) for unit in used},
+        "fx_base": fx.base,
+        "not_converted": [n for i in ids for n in summaries[i]["not_converted"]],
+    }
 
 
 def cycle_analytics(
@@ -362,12 +365,15 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
         if existing is not None:
             count = session.scalar(select(func.count()).where(RollupFigureRow.snapshot_id == existing.id))
             return SnapshotResult(existing.id, False, list(existing.submission_ids), int(count or 0))
-        data = observations_of(session, used, year_of)
-        hashes = indicator_input_hashes(plan, context.year, data, fx)
-        reused, reusable = _reusable_figures(session, cycle.id, hashes)
-        figures, conversion = compute_figures(plan, context.year, data, fx, skip=reusable)
-        position = {i.id: n for n, i in enumerate(plan.all_indicators())}
-        figures = sorted(reused + figures, key=lambda f: position.get(f["indicator_id"], len(position)))  # plan order
+        basis = _figures_basis(plan, fx, years)
+        submission_ids = {str(y): {c: s.id for c, s in used_by_year[y].items()} for y in years}
+        previous, touched = _touched_since_latest(session, cycle.id, basis, submission_ids)
+        reused = frozenset(i.id for i in plan.all_indicators()) - touched if previous is not None else frozenset()
+        data = observations_of(session, used, year_of, indicators=None if previous is None else touched)
+        figures, summaries = indicator_figures(plan, context.year, data, fx, skip=reused)
+        if previous is not None:  # the untouched indicators' summaries are those the previous snapshot kept
+            summaries |= {i: previous.details["per_indicator"][i] for i in reused}
+        coverage = coverage_figures(plan, context.year, summaries)
         snapshot = RollupSnapshotRow(
             cycle_id=cycle.id,
             inputs_key=key,
@@ -376,10 +382,12 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
             created_at=now,
             details={
                 "analytics": analytics,
-                **conversion,
-                "indicator_hashes": hashes,
-                "indicators_reused": len(reusable),
+                **conversion_details(plan, context.year, summaries, fx),
+                "basis": basis,
+                "per_indicator": summaries,
+                "indicators_reused": len(reused),
                 "submissions": {str(y): {c: s.version for c, s in used_by_year[y].items()} for y in years},
+                "submission_ids": submission_ids,
             },
         )
         try:
@@ -393,30 +401,106 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
             assert existing is not None
             count = session.scalar(select(func.count()).where(RollupFigureRow.snapshot_id == existing.id))
             return SnapshotResult(existing.id, False, list(existing.submission_ids), int(count or 0))
-        if figures:  # one executemany, not an ORM object per figure
-            session.execute(insert(RollupFigureRow), [{"snapshot_id": snapshot.id, **figure} for figure in figures])
-        return SnapshotResult(snapshot.id, True, snapshot.submission_ids, len(figures))
+        stored = _store_figures(session, plan, snapshot.id, figures + coverage, reused, previous)
+        return SnapshotResult(snapshot.id, True, snapshot.submission_ids, stored)
 
 
-def _reusable_figures(session: Session, cycle_id: int, hashes: dict[str, str]) -> tuple[list[dict[str, Any]], frozenset[str]]:
-    """Figures of the cycle's latest snapshot for the indicators whose inputs hash the same:
-    a rerun after one correction recomputes only the indicators it touched."""
+def _figures_basis(plan: Plan, fx: FxTable, years: list[int]) -> str:
+    """A hash of everything the figures depend on besides the submissions' rows."""
+    return hashlib.sha256(json.dumps([ROLLUP_VERSION, plan.model_dump(mode="json"), fx.checksum, years]).encode()).hexdigest()
+
+
+def _touched_since_latest(
+    session: Session, cycle_id: int, basis: str, submission_ids: dict[str, dict[str, int]]
+) -> tuple[RollupSnapshotRow | None, frozenset[str]]:
+    """The cycle's latest snapshot, if its figures can be reused, and the indicators whose
+    inputs changed since it: only the rows of the versions that replaced others are read
+    and compared, indicator by indicator (a content hash of each side's rows).
+
+    (None, ...) when nothing can be reused: no earlier snapshot, or one computed on another
+    plan, FX table, rollup version or set of years, or before snapshots kept what reuse needs.
+    """
     previous = session.scalar(
         select(RollupSnapshotRow).where(RollupSnapshotRow.cycle_id == cycle_id).order_by(RollupSnapshotRow.id.desc()).limit(1)
     )
-    if previous is None:
-        return [], frozenset()
-    before = (previous.details or {}).get("indicator_hashes") or {}
-    same = frozenset(i for i, digest in hashes.items() if before.get(i) == digest)
-    if not same:
-        return [], same
-    columns = ("indicator_id", "breakdown", "year", "statistic", "value", "unit", "economies")
+    details = (previous.details or {}) if previous is not None else {}
+    before = details.get("submission_ids")
+    if previous is None or details.get("basis") != basis or "per_indicator" not in details or before is None:
+        return None, frozenset()
+    if set(before) != set(submission_ids):
+        return None, frozenset()
+    replaced = [
+        (before[year].get(economy), submission_ids[year].get(economy))
+        for year in submission_ids
+        for economy in sorted(set(before[year]) | set(submission_ids[year]))
+        if before[year].get(economy) != submission_ids[year].get(economy)
+    ]
+    ids = sorted({i for pair in replaced for i in pair if i is not None})
     rows = session.execute(
-        select(*(getattr(RollupFigureRow, c) for c in columns))
-        .where(RollupFigureRow.snapshot_id == previous.id, RollupFigureRow.indicator_id.in_(same))
-        .order_by(RollupFigureRow.id)
-    )
-    return [dict(zip(columns, row, strict=True)) for row in rows], same
+        select(
+            ObservationRow.submission_id,
+            ObservationRow.indicator_id,
+            ObservationRow.breakdown,
+            ObservationRow.value,
+            ObservationRow.unit,
+            ObservationRow.note,
+        ).where(ObservationRow.submission_id.in_(ids), ObservationRow.status != "quarantined")
+    ).all()
+    content: dict[tuple[int, str], list[tuple[Any, ...]]] = {}
+    for submission, indicator, *row in rows:
+        content.setdefault((submission, indicator), []).append(tuple(row))
+    digest = {key: hashlib.sha256(repr(sorted(rows, key=repr)).encode()).digest() for key, rows in content.items()}
+    indicators = {indicator for _, indicator in content}
+
+    def rows_of(submission: int | None, indicator: str) -> bytes | None:
+        return None if submission is None else digest.get((submission, indicator))
+
+    touched = {i for old, new in replaced for i in indicators if rows_of(old, i) != rows_of(new, i)}
+    return previous, frozenset(touched)
+
+
+def _store_figures(
+    session: Session,
+    plan: Plan,
+    snapshot_id: int,
+    figures: list[dict[str, Any]],
+    reused: frozenset[str],
+    previous: RollupSnapshotRow | None,
+) -> int:
+    """Store the snapshot's figures in plan order: the computed ones with one executemany per
+    run of computed indicators, the reused ones copied inside the database from the previous
+    snapshot (``INSERT ... SELECT``), never read into Python. Returns how many were stored."""
+    columns = ("indicator_id", "breakdown", "year", "statistic", "value", "unit", "economies")
+    computed: dict[str, list[dict[str, Any]]] = {}
+    for figure in figures:
+        computed.setdefault(figure["indicator_id"], []).append(figure)
+    runs: list[tuple[bool, list[str]]] = []  # (reused?, indicator ids) in plan order
+    for indicator in plan.all_indicators():
+        is_reused = indicator.id in reused
+        if runs and runs[-1][0] == is_reused:
+            runs[-1][1].append(indicator.id)
+        else:
+            runs.append((is_reused, [indicator.id]))
+    plan_ids = {i.id for i in plan.all_indicators()}
+    runs.append((False, [i for i in computed if i not in plan_ids]))  # coverage per objective and priority area
+    stored = 0
+    for is_reused, ids in runs:
+        if is_reused and previous is not None:
+            copy = select(literal(snapshot_id), *(getattr(RollupFigureRow, c) for c in columns)).where(
+                RollupFigureRow.snapshot_id == previous.id,
+                RollupFigureRow.indicator_id.in_(ids),
+                RollupFigureRow.statistic.notin_(COVERAGE_STATISTICS),
+            )
+            result = session.execute(
+                insert(RollupFigureRow).from_select(["snapshot_id", *columns], copy.order_by(RollupFigureRow.id))
+            )
+            stored += result.rowcount
+        else:
+            rows = [{"snapshot_id": snapshot_id, **figure} for i in ids for figure in computed.get(i, [])]
+            if rows:  # one executemany, not an ORM object per figure
+                session.execute(insert(RollupFigureRow), rows)
+            stored += len(rows)
+    return stored
 
 
 def latest_snapshot(session: Session, plan_id: str, year: int) -> RollupSnapshotRow | None:

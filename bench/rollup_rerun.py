@@ -1,0 +1,191 @@
+"""A whole rollup (``smewg.work.rollup.rollup``: store to stored snapshot) cold, and again
+after one economy corrects one value, at growing sizes.
+
+    .venv/bin/python bench/rollup_rerun.py [--pairs 60 600 2000] [--runs 3]
+
+For each size: the synthetic plan of ``rollup_scaling.py`` (N indicator/breakdown pairs)
+written as a plan file, 21 economies x 3 years (2021 baseline, 2022, 2023) stored as
+accepted submissions on SQLite (untimed). Each run works on a fresh copy of that store:
+
+* cold: the 2023 rollup with no snapshot before it (every figure computed and stored);
+* rerun: KOR resends its 2023 file with one value changed (stored, untimed), then the
+  2023 rollup again.
+
+Before it prints, the script checks that the rerun's figures equal a cold rollup of the
+corrected data. Target (issue 11): rerun <= 0.25 x cold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from rollup_scaling import BASELINE, YEAR, synthetic_plan, synthetic_rows  # noqa: E402
+
+AS_OF = date(YEAR, 12, 31)
+NOW = datetime(YEAR, 12, 31, 12, tzinfo=UTC)
+
+
+def make_store(home: Path, pairs: int) -> None:
+    """A store holding every economy's file for the three years the 2023 rollup reads."""
+    from smewg.core.catalogue import load_catalogue
+    from smewg.core.settings import get_settings
+    from smewg.core.store import create_store_engine
+    from smewg.work.catalogue_sync import load_catalogue_into_store
+    from smewg.work.demo_calendar import write_demo_calendars
+    from smewg.work.store_migration import migrate_store
+
+    plan = synthetic_plan(pairs)
+    home.mkdir(parents=True)
+    (home / "plan.yaml").write_text(yaml.safe_dump(plan.model_dump(mode="json"), sort_keys=False), encoding="utf-8")
+    _use(home)
+    settings = get_settings()
+    migrate_store(settings)
+    load_catalogue_into_store(settings)
+    for path in write_demo_calendars(settings.schedule_dir, load_catalogue(settings.plan_file, settings.economies_file).plan):
+        calendar = yaml.safe_load(path.read_text(encoding="utf-8"))
+        calendar.pop("activities", None)  # they name the real plan's objectives
+        path.write_text(yaml.safe_dump(calendar, sort_keys=False), encoding="utf-8")
+    rows = synthetic_rows(plan)
+    engine = create_store_engine(settings.resolved_database_url)
+    for (economy, year), frame in rows.groupby(["economy", "year"]):
+        _store(engine, plan.id, int(year), str(economy), frame, received=datetime(int(year), 3, 1, tzinfo=UTC))
+    engine.dispose()
+
+
+def _store(engine, plan_id: str, year: int, economy: str, frame, *, received: datetime) -> None:
+    import pandas as pd
+
+    from smewg.work.submissions import store_submission
+
+    frame = frame.reset_index(drop=True).assign(
+        row=lambda f: f.index + 2, raw_value=lambda f: f["value"].map(lambda v: "" if pd.isna(v) else repr(v))
+    )
+    store_submission(
+        engine,
+        plan_id=plan_id,
+        year=year,
+        economy=economy,
+        file_name=f"{economy}-{year}.csv",
+        checksum=f"{economy}{year}{time.time_ns()}".ljust(64, "0")[:64],
+        size_bytes=1,
+        received_at=received,
+        now=received,
+        frame=frame,
+        statuses=pd.Series("accepted", index=frame.index),
+        problems=[],
+        success=True,
+        statistics={},
+        data_docs=None,
+    )
+
+
+def _use(home: Path) -> None:
+    os.environ["SMEWG_HOME"] = str(home)
+    os.environ["SMEWG_PLAN_FILE"] = str(home / "plan.yaml")
+    os.environ["SMEWG_SCHEDULE_DIR"] = str(home / "schedule")
+    os.environ.pop("SMEWG_DATABASE_URL", None)
+
+
+def correct_kor(pairs: int) -> None:
+    """KOR sends its 2023 file again with one value changed."""
+    from smewg.core.settings import get_settings
+    from smewg.core.store import create_store_engine
+
+    plan = synthetic_plan(pairs)
+    rows = synthetic_rows(plan)
+    kor = rows[(rows["economy"] == "KOR") & (rows["year"] == YEAR)].reset_index(drop=True)
+    at = kor["value"].first_valid_index()
+    kor.loc[at, "value"] = kor.loc[at, "value"] + 7
+    engine = create_store_engine(get_settings().resolved_database_url)
+    _store(engine, plan.id, YEAR, "KOR", kor, received=datetime(YEAR, 6, 1, tzinfo=UTC))
+    engine.dispose()
+
+
+def rollup_once() -> tuple[float, int]:
+    from smewg.core.cycle import open_cycle
+    from smewg.core.settings import get_settings
+    from smewg.work.rollup import rollup
+
+    with open_cycle(get_settings(), YEAR) as context:
+        started = time.perf_counter()
+        result = rollup(context, AS_OF, now=NOW)
+        return time.perf_counter() - started, result.snapshot_id
+
+
+def figures_of(snapshot_id: int) -> list[tuple]:
+    from smewg.core.settings import get_settings
+    from smewg.core.store import create_store_engine, session_scope
+    from smewg.work.rollup import snapshot_figures
+
+    engine = create_store_engine(get_settings().resolved_database_url)
+    with session_scope(engine) as session:
+        frame = snapshot_figures(session, snapshot_id)
+    engine.dispose()
+    return [
+        (r.indicator, r.breakdown, r.statistic, tuple(r.economies), None if r.value != r.value else round(r.value, 6))
+        for r in frame.itertuples()
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, nargs="+", default=[60, 600, 2000])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    import logging
+
+    logging.disable(logging.INFO)
+    print(f"{'pairs':>6} {'rows':>8} {'cold':>9} {'rerun':>9} {'ratio':>6}  (years {BASELINE}-{YEAR}, 21 economies)")
+    with tempfile.TemporaryDirectory(prefix="smewg-bench-rerun-") as folder:
+        for pairs in args.pairs:
+            store = Path(folder) / f"store-{pairs}"
+            make_store(store, pairs)
+            colds, reruns = [], []
+            for run in range(args.runs):
+                home = Path(folder) / f"run-{pairs}-{run}"
+                shutil.copytree(store, home)
+                _use(home)
+                cold, _ = rollup_once()
+                correct_kor(pairs)
+                rerun, rerun_snapshot = rollup_once()
+                colds.append(cold)
+                reruns.append(rerun)
+                if run == 0:  # the rerun's figures are those of a cold rollup of the corrected data
+                    check = Path(folder) / f"check-{pairs}"
+                    shutil.copytree(store, check)
+                    _use(check)
+                    correct_kor(pairs)
+                    _, cold_snapshot = rollup_once()
+                    expected = figures_of(cold_snapshot)
+                    _use(home)
+                    got = figures_of(rerun_snapshot)
+                    if got != expected:
+                        import difflib
+
+                        print(
+                            "\n".join(
+                                list(difflib.unified_diff([str(x) for x in expected], [str(x) for x in got], lineterm=""))[:30]
+                            )
+                        )
+                    assert got == expected, "the rerun's figures differ from a cold rollup"
+                shutil.rmtree(home)
+            cold, rerun = statistics.median(colds), statistics.median(reruns)
+            rows = pairs * 21 * 3
+            print(f"{pairs:>6,} {rows:>8,} {cold:>8.3f}s {rerun:>8.3f}s {rerun / cold:>6.2f}")
+
+
+if __name__ == "__main__":
+    main()
