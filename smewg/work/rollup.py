@@ -26,10 +26,10 @@ from __future__ import annotations
 import hashlib
 import json
 import statistics
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,9 @@ from smewg.core.store.models import (
 )
 from smewg.work.cycles import first_usable_arrivals, get_or_create_cycle
 from smewg.work.outbox import messages_per_economy
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import CursorResult
 
 ROLLUP_VERSION = "2"  # 2: VALUE figures in economy order; snapshots keep per-indicator summaries
 AGGREGATE = "APEC"
@@ -224,7 +227,7 @@ def indicator_figures(
 
 
 def indicator_summaries(
-    plan: Plan, year: int, data: pd.DataFrame, numeric: pd.DataFrame, usd: pd.Series, kinds: dict[str, str]
+    plan: Plan, year: int, data: pd.DataFrame, numeric: pd.DataFrame, usd: pd.Series, kinds: Mapping[str, str]
 ) -> dict[str, dict[str, Any]]:
     """Per plan indicator, what the cycle's coverage and FX details need of its rows, kept in
     the snapshot so that a rerun which reuses the indicator's figures need not read its rows:
@@ -287,7 +290,7 @@ def conversion_details(plan: Plan, year: int, summaries: dict[str, dict[str, Any
     ids = [i.id for i in plan.all_indicators()]
     used = sorted({u for i in ids for u in summaries[i]["units"]})
     return {
-        "fx_rates_used": {unit: float(fx.rate(year, unit)) for unit in used},
+        "fx_rates_used": {unit: float(rate) for unit in used if (rate := fx.rate(year, unit)) is not None},
         "fx_base": fx.base,
         "not_converted": [n for i in ids for n in summaries[i]["not_converted"]],
     }
@@ -494,7 +497,7 @@ def _store_figures(
             result = session.execute(
                 insert(RollupFigureRow).from_select(["snapshot_id", *columns], copy.order_by(RollupFigureRow.id))
             )
-            stored += result.rowcount
+            stored += cast("CursorResult[Any]", result).rowcount
         else:
             rows = [{"snapshot_id": snapshot_id, **figure} for i in ids for figure in computed.get(i, [])]
             if rows:  # one executemany, not an ORM object per figure
