@@ -139,3 +139,11 @@ def test_commands_that_start_flows_refuse_a_missing_store_before_starting_prefec
     assert report["exit"] == 3 and "smewg init" in report["output"]
     assert report["loaded"] == [], "no Prefect server started for a command that cannot run"
     assert list(tmp_path.iterdir()) == [], "an empty store file was left behind"
+
+
+def test_workbooks_are_written_through_lxml():
+    """openpyxl falls back to a pure-Python XML writer, twice as slow, when lxml is missing:
+    templates, exports and review workbooks all go through it (lxml is a declared dependency)."""
+    import openpyxl.xml
+
+    assert openpyxl.xml.LXML, "lxml is not installed: run make install"
