@@ -54,7 +54,7 @@ from smewg.work.outbox import messages_per_economy
 if TYPE_CHECKING:
     from sqlalchemy.engine import CursorResult
 
-ROLLUP_VERSION = "2"  # 2: VALUE figures in economy order; snapshots keep per-indicator summaries
+ROLLUP_VERSION = "1"  # bump when figures change for the same inputs (a new snapshot for every cycle)
 AGGREGATE = "APEC"
 COVERAGE_STATISTICS = ("INDICATORS_WITH_DATA", "COVERAGE")
 
