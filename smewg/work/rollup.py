@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import Select, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -93,14 +93,7 @@ def observations_of(
     columns = ["submission_id", "economy", "year", "indicator", "breakdown", "value", "unit", "note"]
     if not ids:
         return pd.DataFrame(columns=columns)
-    query = select(
-        ObservationRow.submission_id,
-        ObservationRow.indicator_id,
-        ObservationRow.breakdown,
-        ObservationRow.value,
-        ObservationRow.unit,
-        ObservationRow.note,
-    ).where(ObservationRow.submission_id.in_(ids), ObservationRow.status != "quarantined")
+    query = _rows_of(ids)
     if indicators is not None:
         query = query.where(ObservationRow.indicator_id.in_(sorted(indicators)))
     frame = pd.DataFrame(
@@ -109,6 +102,18 @@ def observations_of(
     frame["economy"] = frame["submission_id"].map(economy_of)
     frame["year"] = frame["submission_id"].map(year_of)
     return frame[columns]
+
+
+def _rows_of(submission_ids: list[int]) -> Select:
+    """The rows the rollup reads of those submissions: every one that was not quarantined."""
+    return select(
+        ObservationRow.submission_id,
+        ObservationRow.indicator_id,
+        ObservationRow.breakdown,
+        ObservationRow.value,
+        ObservationRow.unit,
+        ObservationRow.note,
+    ).where(ObservationRow.submission_id.in_(submission_ids), ObservationRow.status != "quarantined")
 
 
 def _usd(frame: pd.DataFrame, fx: FxTable, rate_year: int) -> pd.Series:
@@ -439,17 +444,8 @@ def _touched_since_latest(
         if before[year].get(economy) != submission_ids[year].get(economy)
     ]
     ids = sorted({i for pair in replaced for i in pair if i is not None})
-    rows = session.execute(
-        select(
-            ObservationRow.submission_id,
-            ObservationRow.indicator_id,
-            ObservationRow.breakdown,
-            ObservationRow.value,
-            ObservationRow.unit,
-            ObservationRow.note,
-        ).where(ObservationRow.submission_id.in_(ids), ObservationRow.status != "quarantined")
-    ).all()
-    content: dict[tuple[int, str], list[tuple[Any, ...]]] = {}
+    rows = session.execute(_rows_of(ids)).all()
+    content: dict[tuple[Any, Any], list[tuple[Any, ...]]] = {}
     for submission, indicator, *row in rows:
         content.setdefault((submission, indicator), []).append(tuple(row))
     digest = {key: hashlib.sha256(repr(sorted(rows, key=repr)).encode()).digest() for key, rows in content.items()}
