@@ -294,10 +294,15 @@ def conversion_details(plan: Plan, year: int, summaries: dict[str, dict[str, Any
     """FX rates used for the cycle year's amounts, and the amounts (any year read) without a rate, in plan order."""
     ids = [i.id for i in plan.all_indicators()]
     used = sorted({u for i in ids for u in summaries[i]["units"]})
+    breakdowns = {i.id: set(i.breakdowns) for i in plan.all_indicators()}
+    listed = [n for i in ids for n in summaries[i]["not_converted"]]
+    # Rows of a breakdown the plan no longer lists (it was edited after they were stored) come last.
+    outside = [n for n in listed if n["breakdown"] not in breakdowns[n["indicator"]]]
     return {
         "fx_rates_used": {unit: float(rate) for unit in used if (rate := fx.rate(year, unit)) is not None},
         "fx_base": fx.base,
-        "not_converted": [n for i in ids for n in summaries[i]["not_converted"]],
+        "not_converted": [n for n in listed if n["breakdown"] in breakdowns[n["indicator"]]]
+        + sorted(outside, key=lambda n: (n["year"], n["economy"])),
     }
 
 
