@@ -56,10 +56,11 @@ def demo(
         encoding="utf-8",
     )
     log_path = demo_home / "demo.log"
-    send_logs_to(log_path)
+    send_logs_to(log_path, prefect=False)
     from smewg.cli.prefect_api import launch_temporary_server, use_prefect
 
-    launch_temporary_server(log_path)  # it boots while this process imports the flows below
+    launch_temporary_server(log_path)  # it boots while this process imports Prefect, the flows and GX
+    send_logs_to(log_path)
     settings = get_settings()
     plan = load_catalogue(settings.plan_file, settings.economies_file).plan
     years = list(plan.period.years)
