@@ -46,21 +46,22 @@ _local = threading.local()
 _rebuild = Expectation.configuration.fget  # type: ignore[attr-defined]
 
 
-def _once(cache_name: str, key: Any, held: Any, compute) -> Any:
+def _once(cache_name: str, key: Any, held: tuple[Any, ...], compute) -> Any:
     """``compute()``, remembered under ``key`` in this thread's cache ``cache_name`` while a
-    :func:`validation_scope` is active (computed every time otherwise). ``held`` (the object
-    whose id is in ``key``) is kept with the value, so that its id is not reused meanwhile."""
-    cache: dict[Any, tuple[Any, Any]] | None = getattr(_local, cache_name, None)
+    :func:`validation_scope` is active (computed every time otherwise). ``held`` (the objects
+    whose ids are in ``key``) are kept with the value, so that their ids are not reused
+    meanwhile; a hit needs the very same objects."""
+    cache: dict[Any, tuple[tuple[Any, ...], Any]] | None = getattr(_local, cache_name, None)
     if cache is None:
         return compute()
     entry = cache.get(key)
-    if entry is None or entry[0] is not held:
+    if entry is None or len(entry[0]) != len(held) or any(a is not b for a, b in zip(entry[0], held)):
         entry = cache[key] = (held, compute())
     return entry[1]
 
 
 def _configuration_read_once(self: Expectation):
-    return _once("configurations", id(self), self, lambda: _rebuild(self))
+    return _once("configurations", id(self), (self,), lambda: _rebuild(self))
 
 
 Expectation.configuration = property(_configuration_read_once, doc=Expectation.configuration.__doc__)  # type: ignore[method-assign,assignment]
@@ -70,7 +71,7 @@ _filter = PandasExecutionEngine._apply_row_condition_filter
 
 def _filtered_once(self: PandasExecutionEngine, data, row_condition, domain_kwargs: dict):
     key = (id(data), repr(row_condition), domain_kwargs.get("condition_parser"))
-    return _once("filtered", key, data, lambda: _filter(self, data, row_condition, domain_kwargs))
+    return _once("filtered", key, (data,), lambda: _filter(self, data, row_condition, domain_kwargs))
 
 
 PandasExecutionEngine._apply_row_condition_filter = _filtered_once  # type: ignore[method-assign]
@@ -83,17 +84,13 @@ def _id_computed_once(self: IDDict, id_keys=None, id_ignore_keys=None):
     included, for each of the ~500 metric configurations a validation makes. Within a
     :func:`validation_scope` the id is computed once per content: scalars by value, other
     values (value sets, nested options) by identity, all held until the scope ends."""
-    ids: dict[Any, tuple[tuple[Any, ...], Any]] | None = getattr(_local, "ids", None)
-    if ids is None or id_keys is not None or id_ignore_keys is not None:
+    if id_keys is not None or id_ignore_keys is not None:
         return _to_id(self, id_keys, id_ignore_keys)
     names = sorted(self)
     values = [self[name] for name in names]
     objects = tuple(v for v in values if not isinstance(v, _SCALARS))
     key = (type(self), tuple(names), tuple((type(v), v) if isinstance(v, _SCALARS) else id(v) for v in values))
-    entry = ids.get(key)
-    if entry is None or len(entry[0]) != len(objects) or any(a is not b for a, b in zip(entry[0], objects)):
-        entry = ids[key] = (objects, _to_id(self))
-    return entry[1]
+    return _once("ids", key, objects, lambda: _to_id(self))
 
 
 IDDict.to_id = _id_computed_once  # type: ignore[method-assign]

@@ -360,25 +360,24 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
         current = used_by_year[context.year]
         all_versions = list(session.scalars(select(SubmissionRow).where(SubmissionRow.cycle_id == cycle.id)))
         analytics = cycle_analytics(session, context, current, as_of, all_versions)
+        plan_json = plan.model_dump(mode="json")
         key = hashlib.sha256(
             json.dumps(
                 {
                     "submissions": sorted(s.id for s in used),
                     "fx": fx.checksum,
                     "version": ROLLUP_VERSION,
-                    "plan": plan.model_dump(mode="json"),
+                    "plan": plan_json,
                     "calendar": context.calendar.model_dump(mode="json"),
                     "reminders": [(e["economy"], e["reminders_sent"]) for e in analytics["per_economy"]],
                 }
             ).encode()
         ).hexdigest()
-        existing = session.scalar(
-            select(RollupSnapshotRow).where(RollupSnapshotRow.cycle_id == cycle.id, RollupSnapshotRow.inputs_key == key)
-        )
+        existing = _existing_snapshot(session, cycle.id, key)
         if existing is not None:
-            count = session.scalar(select(func.count()).where(RollupFigureRow.snapshot_id == existing.id))
-            return SnapshotResult(existing.id, False, list(existing.submission_ids), int(count or 0))
-        basis = _figures_basis(plan, fx, years)
+            return existing
+        # Everything the figures depend on besides the submissions' rows.
+        basis = hashlib.sha256(json.dumps([ROLLUP_VERSION, plan_json, fx.checksum, years]).encode()).hexdigest()
         submission_ids = {str(y): {c: s.id for c, s in used_by_year[y].items()} for y in years}
         previous, touched = _touched_since_latest(session, cycle.id, basis, submission_ids)
         reused = frozenset(i.id for i in plan.all_indicators()) - touched if previous is not None else frozenset()
@@ -408,19 +407,22 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
                 session.add(snapshot)
                 session.flush()
         except IntegrityError:
-            existing = session.scalar(
-                select(RollupSnapshotRow).where(RollupSnapshotRow.cycle_id == cycle.id, RollupSnapshotRow.inputs_key == key)
-            )
+            existing = _existing_snapshot(session, cycle.id, key)
             assert existing is not None
-            count = session.scalar(select(func.count()).where(RollupFigureRow.snapshot_id == existing.id))
-            return SnapshotResult(existing.id, False, list(existing.submission_ids), int(count or 0))
+            return existing
         stored = _store_figures(session, plan, snapshot.id, figures + coverage, reused, previous)
         return SnapshotResult(snapshot.id, True, snapshot.submission_ids, stored)
 
 
-def _figures_basis(plan: Plan, fx: FxTable, years: list[int]) -> str:
-    """A hash of everything the figures depend on besides the submissions' rows."""
-    return hashlib.sha256(json.dumps([ROLLUP_VERSION, plan.model_dump(mode="json"), fx.checksum, years]).encode()).hexdigest()
+def _existing_snapshot(session: Session, cycle_id: int, key: str) -> SnapshotResult | None:
+    """The cycle's snapshot of exactly these inputs, if one was made."""
+    existing = session.scalar(
+        select(RollupSnapshotRow).where(RollupSnapshotRow.cycle_id == cycle_id, RollupSnapshotRow.inputs_key == key)
+    )
+    if existing is None:
+        return None
+    count = session.scalar(select(func.count()).where(RollupFigureRow.snapshot_id == existing.id))
+    return SnapshotResult(existing.id, False, list(existing.submission_ids), int(count or 0))
 
 
 def _touched_since_latest(
@@ -453,7 +455,7 @@ def _touched_since_latest(
     content: dict[tuple[Any, Any], list[tuple[Any, ...]]] = {}
     for submission, indicator, *row in rows:
         content.setdefault((submission, indicator), []).append(tuple(row))
-    digest = {key: hashlib.sha256(repr(sorted(rows, key=repr)).encode()).digest() for key, rows in content.items()}
+    digest = {key: hashlib.sha256(repr(sorted(side, key=repr)).encode()).digest() for key, side in content.items()}
     indicators = {indicator for _, indicator in content}
 
     def rows_of(submission: int | None, indicator: str) -> bytes | None:
