@@ -85,16 +85,22 @@ def test_each_configuration_and_row_condition_is_worked_out_once_and_nothing_is_
     frame, plan = _prepared("KOR", smewg_home, {0: (4, "-5")})
     suite = quality.load_suite(parameters=quality.suite_parameters(plan, 2022))
     run_suite(frame.copy(), suite)  # the thread's context made
-    built, filtered, ids = [], [], []
+    built, filtered, ids, domains = [], [], [], []
     monkeypatch.setattr(gx_runtime, "_rebuild", lambda expectation: built.append(id(expectation)) or _REBUILD(expectation))
     monkeypatch.setattr(gx_runtime, "_filter", lambda *args: filtered.append(repr(args[2])) or _FILTER(*args))
     monkeypatch.setattr(gx_runtime, "_to_id", lambda *args: ids.append(dict(args[0])) or _TO_ID(*args))
 
+    def domain_records(engine, kwargs):
+        if "ignore_row_if" in kwargs:
+            domains.append(repr(sorted(kwargs.items())))
+        return _DOMAIN_RECORDS(engine, kwargs)
+
+    monkeypatch.setattr(gx_runtime, "_domain_records", domain_records)
+
     _fresh_context_result(frame.copy(), suite)  # GX alone: no validation scope, nothing cached
-    built_by_gx, filtered_by_gx, ids_by_gx = len(built), len(filtered), len(ids)
-    built.clear()
-    filtered.clear()
-    ids.clear()
+    built_by_gx, filtered_by_gx, ids_by_gx, domains_by_gx = len(built), len(filtered), len(ids), len(domains)
+    for calls in (built, filtered, ids, domains):
+        calls.clear()
 
     data = frame.copy()
     run_suite(data, suite)
@@ -105,6 +111,10 @@ def test_each_configuration_and_row_condition_is_worked_out_once_and_nothing_is_
     assert len(built) == len(set(built))  # each expectation object's configuration built once
     assert len(built) * 5 < built_by_gx
     assert len(ids) * 4 < ids_by_gx  # each metric's id worked out once per content
+    dropping = [e for e in suite.expectations if getattr(e, "ignore_row_if", None) not in (None, "never", "neither")]
+    assert len(dropping) >= 2
+    assert len(domains) == len(set(domains)) == len(dropping)  # rows with missing values dropped once per rule
+    assert domains_by_gx >= 2 * len(dropping)
 
     # Nothing of this validation stays with the thread's reused context.
     gone = weakref.ref(data)
@@ -118,3 +128,4 @@ def test_each_configuration_and_row_condition_is_worked_out_once_and_nothing_is_
 _REBUILD = __import__("smewg.work.gx_runtime", fromlist=["_rebuild"])._rebuild
 _FILTER = __import__("smewg.work.gx_runtime", fromlist=["_filter"])._filter
 _TO_ID = __import__("smewg.work.gx_runtime", fromlist=["_to_id"])._to_id
+_DOMAIN_RECORDS = __import__("smewg.work.gx_runtime", fromlist=["_domain_records"])._domain_records

@@ -75,6 +75,25 @@ def _filtered_once(self: PandasExecutionEngine, data, row_condition, domain_kwar
 
 
 PandasExecutionEngine._apply_row_condition_filter = _filtered_once  # type: ignore[method-assign]
+_domain_records = PandasExecutionEngine.get_domain_records
+
+
+def _domain_records_once(self: PandasExecutionEngine, domain_kwargs: dict):
+    """A rule on a pair or list of columns with ``ignore_row_if`` has GX drop the rows with
+    missing values from a copy of the whole frame, once per metric it computes (~4). Within
+    a :func:`validation_scope` each such domain of a batch's frame is made once."""
+    if "ignore_row_if" not in domain_kwargs:
+        return _domain_records(self, domain_kwargs)
+    batches = self.batch_manager
+    batch_id = domain_kwargs.get("batch_id")
+    source = batches.active_batch_data if batch_id is None else batches.batch_data_cache.get(batch_id)
+    if source is None:  # GX's own error follows
+        return _domain_records(self, domain_kwargs)
+    key = (id(source), repr(sorted(domain_kwargs.items())))
+    return _once("domains", key, (source,), lambda: _domain_records(self, domain_kwargs))
+
+
+PandasExecutionEngine.get_domain_records = _domain_records_once  # type: ignore[method-assign]
 _to_id = IDDict.to_id
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -100,11 +119,11 @@ IDDict.to_id = _id_computed_once  # type: ignore[method-assign]
 def validation_scope() -> Iterator[None]:
     """Within: each expectation's configuration is built once, and each row condition
     filters a frame once, on this thread."""
-    _local.configurations, _local.filtered, _local.ids = {}, {}, {}
+    _local.configurations, _local.filtered, _local.domains, _local.ids = {}, {}, {}, {}
     try:
         yield
     finally:
-        _local.configurations, _local.filtered, _local.ids = None, None, None
+        _local.configurations, _local.filtered, _local.domains, _local.ids = None, None, None, None
 
 
 def _batch_definition():
