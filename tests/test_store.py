@@ -261,3 +261,70 @@ def test_submissions_must_name_a_known_economy(engine):
                 status="accepted",
             )
         )
+
+
+@pytest.mark.parametrize("rows", [1, 99, 2_345])
+def test_a_stored_submission_reads_back_row_by_row(engine, rows, monkeypatch):
+    """The bulk insert (many rows per statement on SQLite, COPY on PostgreSQL, in chunks)
+    stores every row as parsed: values, NULLs for missing or non-finite values, notes with
+    commas, quotes and line breaks, texts cut to their column's width, each row's status."""
+    import numpy as np
+    import pandas as pd
+
+    from smewg.work import submissions
+
+    monkeypatch.setattr(submissions, "CHUNK_ROWS", 1_000)  # several chunks, each ending mid-statement
+    load_catalogue_into_store(get_settings(), now=NOW)
+    n = np.arange(rows)
+    value = np.where(n % 7 == 3, np.nan, np.where(n % 11 == 5, np.inf, n * 1.5))
+    notes = pd.Series(np.where(n % 5 == 0, 'no data, "yet"\nsee annex', None), dtype="str")
+    frame = pd.DataFrame(
+        {
+            "row": n + 2,
+            "indicator": pd.Series([f"1.1.{k % 3 + 1}" for k in n], dtype="str"),
+            "breakdown": pd.Series(["total" if k % 2 else "women" + "x" * 40 for k in n], dtype="str"),
+            "value": value,
+            "raw_value": pd.Series([f"{k * 1.5:,}" for k in n], dtype="str"),
+            "unit": pd.Series(["count"] * rows, dtype="str"),
+            "note": notes,
+        }
+    )
+    statuses = pd.Series(np.where(n % 13 == 0, "quarantined", np.where(n % 4 == 1, "flagged", "accepted")))
+
+    outcome = submissions.store_submission(
+        engine,
+        plan_id="smewg-2021-2024",
+        year=2022,
+        economy="KOR",
+        file_name="KOR.csv",
+        checksum="d" * 64,
+        size_bytes=1,
+        received_at=NOW,
+        now=NOW,
+        frame=frame,
+        statuses=statuses,
+        problems=[],
+        success=True,
+        statistics={},
+        data_docs=None,
+    )
+
+    expected = [
+        (
+            outcome.submission_id,
+            k + 2,
+            f"1.1.{k % 3 + 1}",
+            ("total" if k % 2 else "women" + "x" * 40)[:32],
+            None if not np.isfinite(value[k]) else value[k],
+            f"{k * 1.5:,}",
+            "count",
+            'no data, "yet"\nsee annex' if k % 5 == 0 else None,
+            statuses[k],
+        )
+        for k in n
+    ]
+    columns = [getattr(ObservationRow, name) for name in submissions.OBSERVATION_COLUMNS]
+    with session_scope(engine) as session:
+        stored = [tuple(r) for r in session.execute(select(*columns).order_by(ObservationRow.id))]
+    assert stored == expected
+    assert outcome.rows_quarantined == sum(1 for k in n if k % 13 == 0)
