@@ -98,23 +98,35 @@ OBSERVATION_COLUMNS = ("submission_id", "row_number", "indicator_id", "breakdown
 CHUNK_ROWS = 100_000
 
 
-def _observation_chunk(submission_id: int, frame: pd.DataFrame, statuses: pd.Series) -> pd.DataFrame:
-    """Observation rows as a frame in column order; NaN/inf values and empty texts become NULL."""
-    values = frame["value"].astype("float64")
-    return pd.DataFrame(
-        {
-            "submission_id": submission_id,
-            "row_number": frame["row"].astype("int64").to_numpy(),
-            "indicator_id": frame["indicator"].str.slice(0, 16).to_numpy(),
-            "breakdown": frame["breakdown"].str.slice(0, 32).to_numpy(),
-            "value": values.where(np.isfinite(values)).to_numpy(),
-            "raw_value": frame["raw_value"].str.slice(0, 100).to_numpy(),
-            "unit": frame["unit"].str.slice(0, 16).to_numpy(),
-            "note": frame["note"].to_numpy(),
-            "status": statuses.to_numpy(),
-        },
-        columns=list(OBSERVATION_COLUMNS),
-    )
+def _cut(column: pd.Series, width: int) -> np.ndarray:
+    """Texts cut to their column's width (once per distinct text), missing ones as None."""
+    codes, uniques = pd.factorize(column)
+    cut = np.array([None, *(str(u)[:width] for u in uniques)], dtype=object)
+    return cut[codes + 1]
+
+
+def _objects(values: list) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _observation_chunk(submission_id: int, frame: pd.DataFrame, statuses: pd.Series) -> dict[str, np.ndarray]:
+    """Observation columns of Python objects (the driver binds no numpy scalars), in column
+    order; NaN/inf values and missing texts as None."""
+    values = frame["value"].to_numpy(dtype="float64", na_value=np.nan)
+    rows = len(frame)
+    return {
+        "submission_id": np.full(rows, submission_id, dtype=object),
+        "row_number": _objects(frame["row"].to_numpy(dtype="int64").tolist()),
+        "indicator_id": _cut(frame["indicator"], 16),
+        "breakdown": _cut(frame["breakdown"], 32),
+        "value": np.where(np.isfinite(values), values.astype(object), None),
+        "raw_value": _cut(frame["raw_value"], 100),
+        "unit": _cut(frame["unit"], 16),
+        "note": frame["note"].to_numpy(dtype=object, na_value=None),
+        "status": statuses.to_numpy(dtype=object),
+    }
 
 
 ROWS_PER_STATEMENT = 100
@@ -141,7 +153,7 @@ def _insert_observations(session: Session, submission_id: int, frame: pd.DataFra
         )
         if postgres:
             # CSV: an unquoted empty field is NULL; texts here are never empty strings.
-            text = chunk.to_csv(index=False, header=False, na_rep="")
+            text = pd.DataFrame(chunk).to_csv(index=False, header=False, na_rep="")
             driver_connection: Any = connection.connection.driver_connection
             with (
                 driver_connection.cursor() as cursor,
@@ -149,11 +161,7 @@ def _insert_observations(session: Session, submission_id: int, frame: pd.DataFra
             ):
                 copy.write(text)
             continue
-        # A table of Python objects (the driver binds no numpy scalars), NaN as NULL.
-        table = np.empty((len(chunk), len(OBSERVATION_COLUMNS)), dtype=object)
-        for position, name in enumerate(OBSERVATION_COLUMNS):
-            values = chunk[name].tolist()
-            table[:, position] = [None if v != v else v for v in values] if name == "value" else values
+        table = np.column_stack(list(chunk.values()))
         whole = len(table) // ROWS_PER_STATEMENT * ROWS_PER_STATEMENT
         if whole:
             statement = f"INSERT INTO observations ({names}) VALUES " + ", ".join([one_row] * ROWS_PER_STATEMENT)
