@@ -57,11 +57,34 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def _stripped(column: pd.Series) -> pd.Series:
-    """Surrounding spaces removed, once per distinct value (codes and units repeat a lot)."""
-    codes, uniques = pd.factorize(column.astype(str))
-    stripped = pd.Index(uniques).str.strip()
-    return pd.Series(np.asarray(stripped, dtype=object)[codes] if len(codes) else [], index=column.index, dtype="str")
+@dataclass(frozen=True)
+class _Texts:
+    """A text column as codes into its distinct texts: each change is made once per distinct
+    text, not once per row (codes, units and often values repeat a lot)."""
+
+    codes: np.ndarray
+    distinct: np.ndarray
+
+    @classmethod
+    def of(cls, column: pd.Series, *, strip: bool = True) -> _Texts:
+        codes, uniques = pd.factorize(column.astype(str), use_na_sentinel=False)
+        texts = [(t.strip() if strip else t) if isinstance(t, str) else "" for t in uniques]
+        return cls(codes, np.array(texts, dtype=object))
+
+    def rows(self, keep: np.ndarray) -> _Texts:
+        return _Texts(self.codes[keep], self.distinct)
+
+    def changed(self, change) -> _Texts:
+        return _Texts(self.codes, np.array([change(t) for t in self.distinct], dtype=object))
+
+    def test(self, predicate) -> np.ndarray:
+        return np.array([bool(predicate(t)) for t in self.distinct], dtype=bool)[self.codes]
+
+    def values(self) -> np.ndarray:
+        return self.distinct[self.codes]
+
+    def series(self, index: pd.Index) -> pd.Series:
+        return pd.Series(self.values(), index=index, dtype="str")
 
 
 def _shown_value(cell):
@@ -276,11 +299,14 @@ def parse_submission(
     else:
         raise SubmissionRejected(f"{path.name}: files of type '{suffix or '(none)'}' are not accepted; send .xlsx or .csv")
 
-    for column in CSV_COLUMNS:
-        frame[column] = _stripped(frame[column]) if column != "value" else frame[column].astype(str)
-    frame = frame[(frame[list(CSV_COLUMNS)] != "").any(axis=1)]
+    texts = {column: _Texts.of(frame[column], strip=column != "value") for column in CSV_COLUMNS}
+    kept = ~np.logical_and.reduce([t.test(lambda text: text == "") for t in texts.values()])
+    frame = frame.loc[kept, ["row"]].copy()
     if frame.empty:
         raise SubmissionRejected(f"{path.name} has a header but no data rows")
+    texts = {column: t.rows(kept) for column, t in texts.items()}
+    for column in ("economy", "year", "indicator"):
+        frame[column] = texts[column].series(frame.index)
 
     _check_economies(frame, economy, registry, path)
     frame = frame.assign(economy=economy)
@@ -291,17 +317,24 @@ def parse_submission(
         raise SubmissionRejected(f"{path.name} is for year {', '.join(found)}; this inbox is for the {year} cycle")
     frame["year"] = years
 
-    frame["breakdown"] = frame["breakdown"].str.lower().replace("", "total")
+    frame["breakdown"] = texts["breakdown"].changed(lambda text: text.lower() or "total").series(frame.index)
     kind_of_row = frame["indicator"].map(kinds)
     # Currency codes are upper case, the kinds "count"/"percent" lower case; case is not an error.
-    frame["unit"] = frame["unit"].where(kind_of_row != "amount", frame["unit"].str.upper())
-    frame["unit"] = frame["unit"].where(kind_of_row == "amount", frame["unit"].str.lower()).replace("", None)
-    frame["note"] = frame["note"].replace("", None)
-    frame["raw_value"] = frame["value"].replace("", None)
-    value_text = frame["value"].copy()
+    unit = texts["unit"]
+    frame["unit"] = np.where(
+        (kind_of_row == "amount").to_numpy(),
+        unit.changed(lambda text: text.upper() or None).values(),
+        unit.changed(lambda text: text.lower() or None).values(),
+    )
+    frame["unit"] = frame["unit"].astype("str")
+    frame["note"] = texts["note"].changed(lambda text: text or None).series(frame.index)
+    value = texts["value"]
+    frame["raw_value"] = value.changed(lambda text: text or None).series(frame.index)
+    value_text = value.series(frame.index)
     # Only cells that are not plain numbers need a closer look (a handful in real files).
-    odd = (value_text != "") & ~value_text.str.match(PLAIN_NUMBER.pattern, na=False)
-    numeric = ~odd & (value_text != "")
+    given = value.test(lambda text: text != "")
+    odd = pd.Series(given & ~value.test(PLAIN_NUMBER.match), index=frame.index)
+    numeric = ~odd & given
     already = {(p["row"], p["field"]) for p in problems}
     for index in frame.index[odd]:
         text, message = normalise_number(value_text.at[index], kind_of_row.at[index])
