@@ -328,3 +328,33 @@ def test_a_stored_submission_reads_back_row_by_row(engine, rows, monkeypatch):
         stored = [tuple(r) for r in session.execute(select(*columns).order_by(ObservationRow.id))]
     assert stored == expected
     assert outcome.rows_quarantined == sum(1 for k in n if k % 13 == 0)
+
+
+def test_a_flow_steps_share_the_store_engine_and_a_replaced_store_file_is_opened_afresh(smewg_home, tmp_path):
+    """Each step of a flow run opens a cycle context; they share one engine per store (its
+    compiled statements are kept), and closing a context closes its connections, so a
+    store file replaced between steps is the one read next."""
+    import sqlite3
+
+    from smewg.core.cycle import open_cycle
+    from smewg.core.store import shared_store_engine
+
+    settings = get_settings()
+    with open_cycle(settings, 2022) as first, open_cycle(settings, 2022) as second:
+        assert first.engine is second.engine
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = shared_store_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE marker (x INTEGER)"))
+        connection.execute(text("INSERT INTO marker VALUES (1)"))
+    engine.dispose()  # what closing a context does
+    (tmp_path / "store.db").unlink()
+    with sqlite3.connect(tmp_path / "store.db") as replaced:
+        replaced.execute("CREATE TABLE marker (x INTEGER)")
+        replaced.execute("INSERT INTO marker VALUES (2)")
+    replaced.close()
+
+    assert shared_store_engine(url) is engine
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT x FROM marker")).scalar_one() == 2

@@ -17,7 +17,7 @@ from smewg.core.calendar import Calendar, calendar_path, load_calendar
 from smewg.core.catalogue import Catalogue, load_catalogue
 from smewg.core.channels import ChannelDirectory, load_channels
 from smewg.core.settings import Settings
-from smewg.core.store import create_store_engine
+from smewg.core.store import shared_store_engine
 
 
 class CycleContext:
@@ -46,11 +46,13 @@ class CycleContext:
 
     @cached_property
     def engine(self) -> Engine:
-        """The store's engine for this context, made on first use (its pool is thread-safe)."""
-        return create_store_engine(self.settings.resolved_database_url)
+        """The store's engine (the process's for this URL: see :func:`shared_store_engine`);
+        its pool is thread-safe."""
+        return shared_store_engine(self.settings.resolved_database_url)
 
     def close(self) -> None:
-        """Release the store's connections (a no-op when the store was never used)."""
+        """Release the store's connections (a no-op when the store was never used); the
+        engine and its compiled statements stay for the next context."""
         if "engine" in self.__dict__:
             self.__dict__.pop("engine").dispose()
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, func, insert, literal, select
+from sqlalchemy import Select, Table, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -69,18 +69,28 @@ class SnapshotResult:
 
 def used_submissions(session: Session, plan_id: str, year: int, end_of_as_of: datetime) -> dict[str, SubmissionRow]:
     """Per economy, the newest non-rejected version received before ``end_of_as_of``."""
-    rows = session.scalars(
-        select(SubmissionRow)
+    return used_submissions_of_years(session, plan_id, [year], end_of_as_of)[year]
+
+
+def used_submissions_of_years(
+    session: Session, plan_id: str, years: Collection[int], end_of_as_of: datetime
+) -> dict[int, dict[str, SubmissionRow]]:
+    """:func:`used_submissions` of each of ``years``, in one query."""
+    rows = session.execute(
+        select(CycleRow.year, SubmissionRow)
         .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
         .where(
             CycleRow.plan_id == plan_id,
-            CycleRow.year == year,
+            CycleRow.year.in_(sorted(years)),
             SubmissionRow.status != "rejected",
             SubmissionRow.received_at < end_of_as_of,
         )
-        .order_by(SubmissionRow.economy_code, SubmissionRow.version)
+        .order_by(CycleRow.year, SubmissionRow.economy_code, SubmissionRow.version)
     )
-    return {row.economy_code: row for row in rows}  # the last (newest) per economy wins
+    used: dict[int, dict[str, SubmissionRow]] = {year: {} for year in years}
+    for year, row in rows:
+        used[year][row.economy_code] = row  # the last (newest) per economy wins
+    return used
 
 
 def observations_of(
@@ -161,10 +171,19 @@ def compute_figures(
 
 
 def indicator_figures(
-    plan: Plan, year: int, data: pd.DataFrame, fx: FxTable, *, skip: frozenset[str] = frozenset()
+    plan: Plan,
+    year: int,
+    data: pd.DataFrame,
+    fx: FxTable,
+    *,
+    skip: frozenset[str] = frozenset(),
+    kept_summaries: Mapping[str, dict[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """The figures of each indicator not in ``skip``, in plan order, and every plan indicator's
     summary (see :func:`indicator_summaries`), from which coverage and the FX details follow.
+    ``kept_summaries``: the summaries of the ``skip`` indicators, kept from a previous
+    snapshot (a rerun's data then holds only the other indicators' rows); without it every
+    summary is worked out from ``data``.
 
     Linear in rows: the rows are grouped once by indicator and breakdown (``groupby.indices``),
     and each pair's figures come from small numpy arrays of its rows, never from filtering
@@ -177,7 +196,11 @@ def indicator_figures(
     no_data = data[data["value"].isna() & data["note"].notna()]
     kinds = {i.id: i.kind for i in plan.all_indicators()}
     usd = _usd(numeric, fx, year)  # every year at the cycle year's rates
-    summaries = indicator_summaries(plan, year, data, numeric, usd, kinds)
+    if kept_summaries is None:
+        summaries = indicator_summaries(plan, year, data, numeric, usd, kinds)
+    else:
+        summaries = indicator_summaries(plan, year, data, numeric, usd, kinds, skip=skip)
+        summaries |= {i: kept_summaries[i] for i in skip}
     comparable = numeric["value"].where(numeric["indicator"].map(kinds) != "amount", usd).to_numpy(dtype="float64")
     economy = numeric["economy"].to_numpy(dtype=object)
     value = numeric["value"].to_numpy(dtype="float64")
@@ -232,9 +255,16 @@ def indicator_figures(
 
 
 def indicator_summaries(
-    plan: Plan, year: int, data: pd.DataFrame, numeric: pd.DataFrame, usd: pd.Series, kinds: Mapping[str, str]
+    plan: Plan,
+    year: int,
+    data: pd.DataFrame,
+    numeric: pd.DataFrame,
+    usd: pd.Series,
+    kinds: Mapping[str, str],
+    *,
+    skip: frozenset[str] = frozenset(),
 ) -> dict[str, dict[str, Any]]:
-    """Per plan indicator, what the cycle's coverage and FX details need of its rows, kept in
+    """Per plan indicator not in ``skip``, what the cycle's coverage and FX details need of its rows, kept in
     the snapshot so that a rerun which reuses the indicator's figures need not read its rows:
 
     * ``answered``: economies with a value or a "no data" note in the cycle year;
@@ -257,6 +287,8 @@ def indicator_summaries(
         not_converted.setdefault(indicator, []).append(entry)
     summaries = {}
     for indicator in plan.all_indicators():
+        if indicator.id in skip:
+            continue
         order = {b: n for n, b in enumerate(indicator.breakdowns)}
         summaries[indicator.id] = {
             "answered": sorted(answered.get(indicator.id, [])),
@@ -354,7 +386,7 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
         cycle = get_or_create_cycle(session, plan.id, context.year, now=now)
         end = context.end_of_day(as_of)
         years = sorted({context.year, context.year - 1, plan.period.start} & set(plan.period.years))
-        used_by_year = {y: used_submissions(session, plan.id, y, end) for y in years}
+        used_by_year = used_submissions_of_years(session, plan.id, years, end)
         used = [s for y in years for s in used_by_year[y].values()]
         year_of = {s.id: y for y in years for s in used_by_year[y].values()}
         current = used_by_year[context.year]
@@ -382,9 +414,9 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
         previous, touched = _touched_since_latest(session, cycle.id, basis, submission_ids)
         reused = frozenset(i.id for i in plan.all_indicators()) - touched if previous is not None else frozenset()
         data = observations_of(session, used, year_of, indicators=None if previous is None else touched)
-        figures, summaries = indicator_figures(plan, context.year, data, fx, skip=reused)
-        if previous is not None:  # the untouched indicators' summaries are those the previous snapshot kept
-            summaries |= {i: previous.details["per_indicator"][i] for i in reused}
+        figures, summaries = indicator_figures(
+            plan, context.year, data, fx, skip=reused, kept_summaries=previous.details["per_indicator"] if previous else None
+        )
         coverage = coverage_figures(plan, context.year, summaries)
         snapshot = RollupSnapshotRow(
             cycle_id=cycle.id,
@@ -504,7 +536,8 @@ def _store_figures(
         else:
             rows = [{"snapshot_id": snapshot_id, **figure} for i in ids for figure in computed.get(i, [])]
             if rows:  # one executemany, not an ORM object per figure
-                session.execute(insert(RollupFigureRow), rows)
+                # Core, not the ORM: no object bookkeeping per figure (a cold rollup of 60 pairs: 17 -> 11 ms).
+                session.connection().execute(insert(cast("Table", RollupFigureRow.__table__)), rows)
             stored += len(rows)
     return stored
 

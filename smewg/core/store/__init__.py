@@ -8,6 +8,7 @@ from smewg.core.store.db import (
     read_session,
     require_store,
     session_scope,
+    shared_store_engine,
     store_session,
     upgrade,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "read_session",
     "require_store",
     "create_store_engine",
+    "shared_store_engine",
     "current_revision",
     "head_revision",
     "session_scope",
