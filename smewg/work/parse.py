@@ -321,12 +321,15 @@ def parse_submission(
     kind_of_row = frame["indicator"].map(kinds)
     # Currency codes are upper case, the kinds "count"/"percent" lower case; case is not an error.
     unit = texts["unit"]
-    frame["unit"] = np.where(
-        (kind_of_row == "amount").to_numpy(),
-        unit.changed(lambda text: text.upper() or None).values(),
-        unit.changed(lambda text: text.lower() or None).values(),
+    frame["unit"] = pd.Series(
+        np.where(
+            (kind_of_row == "amount").to_numpy(),
+            unit.changed(lambda text: text.upper() or None).values(),
+            unit.changed(lambda text: text.lower() or None).values(),
+        ),
+        index=frame.index,
+        dtype="str",
     )
-    frame["unit"] = frame["unit"].astype("str")
     frame["note"] = texts["note"].changed(lambda text: text or None).series(frame.index)
     value = texts["value"]
     frame["raw_value"] = value.changed(lambda text: text or None).series(frame.index)

@@ -113,20 +113,35 @@ def suite_parameters(plan: Plan, year: int) -> dict[str, Any]:
     }
 
 
+def _joined(left: pd.Series, right: pd.Series) -> pd.Series:
+    """``left + "|" + right`` per row, missing where either is; each distinct pair is joined
+    once (joining a million rows' strings took 0.4 s)."""
+    left_codes, left_texts = pd.factorize(left)
+    right_codes, right_texts = pd.factorize(right)
+    both = (left_codes >= 0) & (right_codes >= 0)
+    pair_codes, pairs = pd.factorize(left_codes[both].astype(np.int64) * len(right_texts) + right_codes[both])
+    joined = np.array([f"{left_texts[p // len(right_texts)]}|{right_texts[p % len(right_texts)]}" for p in pairs], dtype=object)
+    values = np.full(len(left), None, dtype=object)
+    values[both] = joined[pair_codes]
+    return pd.Series(values, index=left.index, dtype="str")
+
+
 def prepare(frame: pd.DataFrame, plan: Plan, previous: dict[tuple[str, str], float] | None = None) -> pd.DataFrame:
     """Add the helper columns the suite reads. ``previous``: (indicator, breakdown) -> last year's value."""
     kinds = {i.id: i.kind for i in plan.all_indicators()}
     data = frame.copy()
     data["kind"] = data["indicator"].map(kinds)
     known = data["kind"].notna()
-    data["kind_unit"] = (data["kind"] + "|" + data["unit"]).where(known & data["unit"].notna())
+    data["kind_unit"] = _joined(data["kind"].where(known), data["unit"])
     totals = data.loc[data["breakdown"] == "total"].drop_duplicates("indicator").set_index("indicator")["value"]
     # A group's rate may exceed the overall rate (women's adoption above the total's): only
     # counts and amounts have a total that bounds their breakdowns.
     data["total_value"] = data["indicator"].map(totals).where((data["breakdown"] != "total") & (data["kind"] != "percent"))
     if previous:
-        keys = list(zip(data["indicator"], data["breakdown"]))
-        last = pd.Series([previous.get(k, np.nan) for k in keys], index=data.index, dtype="float64")
+        before = pd.Series(previous, dtype="float64")
+        before.index = pd.MultiIndex.from_tuples(list(previous), names=["indicator", "breakdown"])
+        at = before.index.get_indexer(pd.MultiIndex.from_arrays([data["indicator"], data["breakdown"]]))
+        last = pd.Series(np.where(at >= 0, before.to_numpy()[at], np.nan), index=data.index, dtype="float64")
         # 0 -> 0 gives NaN (no change to judge); x -> 0 or 0 -> x gives inf (flagged).
         with np.errstate(divide="ignore", invalid="ignore"):
             data["change_ratio"] = data["value"] / last
