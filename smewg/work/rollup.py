@@ -272,28 +272,41 @@ def indicator_summaries(
     * ``units``: currencies of its cycle-year amounts that have a rate;
     * ``not_converted``: its amounts (any year read) without a rate, in breakdown order.
     """
-    current = data[data["year"] == year]
-    answered = current[current["value"].notna() | current["note"].notna()].groupby("indicator")["economy"].unique()
-    with_value = set(current.loc[current["value"].notna(), "indicator"])
-    amounts = numeric[numeric["indicator"].map(kinds) == "amount"]
-    converted = amounts[usd[amounts.index].notna()]
-    units = converted[converted["year"] == year].groupby("indicator")["unit"].unique()
-    missing = amounts[usd[amounts.index].isna()]
+    # Plain arrays and sets: a rerun summarises a few hundred rows, where each pandas
+    # filter or groupby cost more than the work itself.
+    indicator = data["indicator"].to_numpy(dtype=object)
+    in_year = data["year"].to_numpy() == year
+    has_value = data["value"].notna().to_numpy()
+    answered_rows = in_year & (has_value | data["note"].notna().to_numpy())
+    answered: dict[str, set[str]] = {}
+    for code, economy in set(zip(indicator[answered_rows], data["economy"].to_numpy(dtype=object)[answered_rows])):
+        answered.setdefault(code, set()).add(economy)
+    with_value = set(indicator[in_year & has_value])
+    numeric_indicator = numeric["indicator"].to_numpy(dtype=object)
+    amount = np.array([kinds.get(code) == "amount" for code in numeric_indicator], dtype=bool)
+    has_rate = usd.notna().to_numpy()
+    numeric_year = numeric["year"].to_numpy()
+    numeric_unit = numeric["unit"].to_numpy(dtype=object)
+    converted = amount & has_rate & (numeric_year == year)
+    units: dict[str, set[str]] = {}
+    for code, unit in set(zip(numeric_indicator[converted], numeric_unit[converted])):
+        units.setdefault(code, set()).add(unit)
+    missing = numeric[amount & ~has_rate]
     not_converted: dict[str, list[dict[str, Any]]] = {}
-    for economy, indicator, breakdown, row_year, unit in zip(
+    for economy, code, breakdown, row_year, unit in zip(
         missing["economy"], missing["indicator"], missing["breakdown"], missing["year"], missing["unit"], strict=True
     ):
-        entry = {"economy": economy, "indicator": indicator, "breakdown": breakdown, "year": int(row_year), "unit": unit}
-        not_converted.setdefault(indicator, []).append(entry)
+        entry = {"economy": economy, "indicator": code, "breakdown": breakdown, "year": int(row_year), "unit": unit}
+        not_converted.setdefault(code, []).append(entry)
     summaries = {}
     for indicator in plan.all_indicators():
         if indicator.id in skip:
             continue
         order = {b: n for n, b in enumerate(indicator.breakdowns)}
         summaries[indicator.id] = {
-            "answered": sorted(answered.get(indicator.id, [])),
+            "answered": sorted(answered.get(indicator.id, ())),
             "with_value": indicator.id in with_value,
-            "units": sorted(units.get(indicator.id, [])),
+            "units": sorted(units.get(indicator.id, ())),
             "not_converted": sorted(
                 not_converted.get(indicator.id, []),
                 key=lambda u: (order.get(u["breakdown"], len(order)), u["year"], u["economy"]),
