@@ -317,6 +317,15 @@ CASES = [
         "value",
     ),
     Case(
+        "value of spaces without a note",
+        "KOR.csv",
+        csv_of(set_cell(2, VALUE, "   ")),
+        "quarantined",
+        "empty: give a value, or say in 'note' why there is none",
+        2,
+        "value",
+    ),
+    Case(
         "decimal comma",
         "KOR.csv",
         csv_of(set_cell(2, VALUE, "1.234,5")),

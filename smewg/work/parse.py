@@ -67,18 +67,32 @@ class _Texts:
 
     @classmethod
     def of(cls, column: pd.Series, *, strip: bool = True) -> _Texts:
+        """A column's texts (a missing cell as ""), with surrounding spaces removed if ``strip``.
+
+        (Reading a CSV as categories would give the codes for free, but pandas then reads a
+        column of numbers as numbers: "007" and "5.50" would not be kept as typed.)
+        """
         codes, uniques = pd.factorize(column.astype(str), use_na_sentinel=False)
         texts = [(t.strip() if strip else t) if isinstance(t, str) else "" for t in uniques]
         return cls(codes, np.array(texts, dtype=object))
 
     def rows(self, keep: np.ndarray) -> _Texts:
-        return _Texts(self.codes[keep], self.distinct)
+        """Only the rows ``keep`` selects, and only the distinct texts they hold (so that
+        :meth:`numbers` infers its type from those rows' texts alone, as pandas would)."""
+        codes = self.codes[keep]
+        used = np.zeros(len(self.distinct), dtype=bool)
+        used[codes] = True
+        return _Texts((np.cumsum(used) - 1)[codes], self.distinct[used])
 
     def changed(self, change) -> _Texts:
         return _Texts(self.codes, np.array([change(t) for t in self.distinct], dtype=object))
 
     def test(self, predicate) -> np.ndarray:
         return np.array([bool(predicate(t)) for t in self.distinct], dtype=bool)[self.codes]
+
+    def numbers(self) -> np.ndarray:
+        """Each row's text as a number (``pd.to_numeric``, NaN where it is none)."""
+        return pd.to_numeric(pd.Series(self.distinct, dtype=object), errors="coerce").to_numpy()[self.codes]
 
     def values(self) -> np.ndarray:
         return self.distinct[self.codes]
@@ -311,7 +325,7 @@ def parse_submission(
     _check_economies(frame, economy, registry, path)
     frame = frame.assign(economy=economy)
 
-    years = pd.to_numeric(frame["year"], errors="coerce")
+    years = pd.Series(texts["year"].numbers(), index=frame.index)
     if not (years == year).any():
         found = sorted({str(y) for y in frame["year"].unique()})[:3]
         raise SubmissionRejected(f"{path.name} is for year {', '.join(found)}; this inbox is for the {year} cycle")
@@ -342,12 +356,15 @@ def parse_submission(
     for index in frame.index[odd]:
         text, message = normalise_number(value_text.at[index], kind_of_row.at[index])
         value_text.at[index] = text
-        numeric.at[index] = message is None
+        numeric.at[index] = message is None and text != ""  # a cell of spaces is an empty cell
         row = int(frame.at[index, "row"])
         if message and (row, "value") not in already:
             problems.append({"row": row, "field": "value", "severity": "error", "message": message})
     frame["value_text"] = value_text.replace("", None)
-    values = pd.to_numeric(value_text.where(numeric), errors="coerce")
+    if (odd & numeric).any():  # texts normalised above, row by row
+        values = pd.to_numeric(value_text.where(numeric), errors="coerce")
+    else:
+        values = pd.Series(value.numbers(), index=frame.index).where(numeric)
     # A plain number that does not fit a float (1e400, 5,000 nines) comes back infinite or
     # empty: quarantined with a message, never stored as an accepted row without a value.
     unusable = numeric.to_numpy() & ~np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan))

@@ -199,8 +199,8 @@ def indicator_figures(
     if kept_summaries is None:
         summaries = indicator_summaries(plan, year, data, numeric, usd, kinds)
     else:
-        summaries = indicator_summaries(plan, year, data, numeric, usd, kinds, skip=skip)
-        summaries |= {i: kept_summaries[i] for i in skip}
+        computed = indicator_summaries(plan, year, data, numeric, usd, kinds, skip=skip)
+        summaries = {i.id: computed[i.id] if i.id in computed else kept_summaries[i.id] for i in plan.all_indicators()}
     comparable = numeric["value"].where(numeric["indicator"].map(kinds) != "amount", usd).to_numpy(dtype="float64")
     economy = numeric["economy"].to_numpy(dtype=object)
     value = numeric["value"].to_numpy(dtype="float64")
