@@ -8,6 +8,8 @@ new version supersedes the economy's previous accepted one, which is kept, marke
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -147,20 +149,25 @@ def _insert_observations(session: Session, submission_id: int, frame: pd.DataFra
     postgres = connection.dialect.name == "postgresql"
     placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     one_row = "(" + ", ".join(placeholder for _ in OBSERVATION_COLUMNS) + ")"
-    for start in range(0, len(frame), CHUNK_ROWS):
-        chunk = _observation_chunk(
-            submission_id, frame.iloc[start : start + CHUNK_ROWS], statuses.iloc[start : start + CHUNK_ROWS]
-        )
-        if postgres:
-            # CSV: an unquoted empty field is NULL; texts here are never empty strings.
-            text = pd.DataFrame(chunk).to_csv(index=False, header=False, na_rep="")
-            driver_connection: Any = connection.connection.driver_connection
-            with (
-                driver_connection.cursor() as cursor,
-                cursor.copy(f"COPY observations ({names}) FROM STDIN (FORMAT csv)") as copy,
-            ):
-                copy.write(text)
-            continue
+    chunks = (
+        _observation_chunk(submission_id, frame.iloc[start : start + CHUNK_ROWS], statuses.iloc[start : start + CHUNK_ROWS])
+        for start in range(0, len(frame), CHUNK_ROWS)
+    )
+    if postgres:
+        # One COPY for every chunk: the server stores a chunk while the next one is written
+        # (a COPY per chunk made each wait for the other). CSV: an unquoted empty field is
+        # NULL; texts here are never empty strings.
+        driver_connection: Any = connection.connection.driver_connection
+        with (
+            driver_connection.cursor() as cursor,
+            cursor.copy(f"COPY observations ({names}) FROM STDIN (FORMAT csv)") as copy,
+        ):
+            for chunk in chunks:
+                text = io.StringIO()
+                csv.writer(text, lineterminator="\n").writerows(zip(*chunk.values()))  # None as an empty field
+                copy.write(text.getvalue())
+        return
+    for chunk in chunks:
         table = np.column_stack(list(chunk.values()))
         whole = len(table) // ROWS_PER_STATEMENT * ROWS_PER_STATEMENT
         if whole:
