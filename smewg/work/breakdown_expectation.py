@@ -26,18 +26,20 @@ from great_expectations.expectations.metrics.map_metric_provider import (
     column_pair_condition_partial,
 )
 
+from smewg.core.catalogue import Plan
+
 
 @dataclass(frozen=True)
 class _AllowedPairs:
-    """A plan's allowed (indicator, breakdown) pairs as sorted integer keys."""
+    """A plan's allowed (indicator, breakdown) pairs as integer keys."""
 
-    plan: Any
+    plan: Plan
     indicators: pd.Index
     breakdowns: pd.Index
     keys: np.ndarray
 
     @classmethod
-    def of(cls, plan) -> _AllowedPairs:
+    def of(cls, plan: Plan) -> _AllowedPairs:
         listed = list(plan.all_indicators())
         indicators = pd.Index([i.id for i in listed], dtype=object)
         # Every (indicator, breakdown) of the plan as two flat arrays, looked up in one go.
@@ -45,20 +47,20 @@ class _AllowedPairs:
         named = np.array([b for i in listed for b in i.breakdowns], dtype=object)
         breakdowns = pd.Index(pd.unique(named), dtype=object)
         keys = of_indicator * len(breakdowns) + breakdowns.get_indexer(named)
-        return cls(plan, indicators, breakdowns, np.sort(keys))  # np.unique took 0.6 s per million here
+        return cls(plan, indicators, breakdowns, keys)
 
     def allowed(self, indicator: pd.Series, breakdown: pd.Series) -> np.ndarray:
         """True where the row's breakdown is one of its indicator's, or its indicator is not in the plan."""
         rows = self.indicators.get_indexer(indicator.to_numpy(dtype=object))
         columns = self.breakdowns.get_indexer(breakdown.to_numpy(dtype=object))
         keys = rows.astype(np.int64) * len(self.breakdowns) + columns
-        return (rows < 0) | ((columns >= 0) & np.isin(keys, self.keys, assume_unique=False))
+        return (rows < 0) | ((columns >= 0) & np.isin(keys, self.keys))
 
 
 _PLANS: dict[str, _AllowedPairs] = {}
 
 
-def register_plan(plan) -> None:
+def register_plan(plan: Plan) -> None:
     """Make a plan's allowed (indicator, breakdown) pairs known to the check (again if the
     plan under this id changed, as when its file is edited in a long-running process)."""
     known = _PLANS.get(plan.id)

@@ -1,6 +1,6 @@
 """Running a Great Expectations suite without paying its set-up on every file.
 
-Five costs of GX 1.x that are not the checks themselves (measured here on a 60-row file
+Six costs of GX 1.x that are not the checks themselves (measured here on a 60-row file
 and at 300,000 rows). What follows reaches into GX 1.24's internals, which is why
 ``pyproject.toml`` pins GX below 1.25; ``tests/test_gx_runtime.py`` compares the results
 with GX's own on a fresh context and checks that each shortcut is taken.
@@ -21,6 +21,9 @@ with GX's own on a fresh context and checks that each shortcut is taken.
   frame each time (at 300,000 rows py-spy put 0.62 s of a 1.44 s validation in GX's
   domain filtering, these queries the larger part). Within :func:`validation_scope`
   each condition filters a batch's frame once; the metrics read the filtered frame.
+- A rule on a pair or list of columns with ``ignore_row_if`` has the rows with a missing
+  value dropped from a copy of the whole frame once per metric it computes (~4). Within
+  :func:`validation_scope` each such domain of a batch's frame is made once.
 - Each batch of a data frame is fingerprinted (an MD5 of ``hash_pandas_object`` over every
   cell, ~0.7 s per million rows) for GX's batch markers, which nothing here reads. The
   fingerprint is skipped (``HASH_THRESHOLD``: frames under it are hashed).
@@ -79,9 +82,7 @@ _domain_records = PandasExecutionEngine.get_domain_records
 
 
 def _domain_records_once(self: PandasExecutionEngine, domain_kwargs: dict):
-    """A rule on a pair or list of columns with ``ignore_row_if`` has GX drop the rows with
-    missing values from a copy of the whole frame, once per metric it computes (~4). Within
-    a :func:`validation_scope` each such domain of a batch's frame is made once."""
+    """GX's domain for a rule, made once per scope when it drops rows (``ignore_row_if``)."""
     if "ignore_row_if" not in domain_kwargs:
         return _domain_records(self, domain_kwargs)
     batches = self.batch_manager
@@ -117,8 +118,9 @@ IDDict.to_id = _id_computed_once  # type: ignore[method-assign]
 
 @contextmanager
 def validation_scope() -> Iterator[None]:
-    """Within: each expectation's configuration is built once, and each row condition
-    filters a frame once, on this thread."""
+    """Within, on this thread: each expectation's configuration is built once, each row
+    condition filters a frame once, each ``ignore_row_if`` domain is made once, and each
+    metric's id is worked out once per content."""
     _local.configurations, _local.filtered, _local.domains, _local.ids = {}, {}, {}, {}
     try:
         yield

@@ -131,17 +131,15 @@ def prepare(frame: pd.DataFrame, plan: Plan, previous: dict[tuple[str, str], flo
     kinds = {i.id: i.kind for i in plan.all_indicators()}
     data = frame.copy()
     data["kind"] = data["indicator"].map(kinds)
-    known = data["kind"].notna()
-    data["kind_unit"] = _joined(data["kind"].where(known), data["unit"])
+    data["kind_unit"] = _joined(data["kind"], data["unit"])
     totals = data.loc[data["breakdown"] == "total"].drop_duplicates("indicator").set_index("indicator")["value"]
     # A group's rate may exceed the overall rate (women's adoption above the total's): only
     # counts and amounts have a total that bounds their breakdowns.
     data["total_value"] = data["indicator"].map(totals).where((data["breakdown"] != "total") & (data["kind"] != "percent"))
     if previous:
-        before = pd.Series(previous, dtype="float64")
-        before.index = pd.MultiIndex.from_tuples(list(previous), names=["indicator", "breakdown"])
-        at = before.index.get_indexer(pd.MultiIndex.from_arrays([data["indicator"], data["breakdown"]]))
-        last = pd.Series(np.where(at >= 0, before.to_numpy()[at], np.nan), index=data.index, dtype="float64")
+        before = pd.Series(previous, dtype="float64")  # (indicator, breakdown) keys: a MultiIndex
+        keys = pd.MultiIndex.from_arrays([data["indicator"], data["breakdown"]])
+        last = pd.Series(before.reindex(keys).to_numpy(), index=data.index)
         # 0 -> 0 gives NaN (no change to judge); x -> 0 or 0 -> x gives inf (flagged).
         with np.errstate(divide="ignore", invalid="ignore"):
             data["change_ratio"] = data["value"] / last

@@ -107,12 +107,6 @@ def _cut(column: pd.Series, width: int) -> np.ndarray:
     return cut[codes + 1]
 
 
-def _objects(values: list) -> np.ndarray:
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return array
-
-
 def _observation_chunk(submission_id: int, frame: pd.DataFrame, statuses: pd.Series) -> dict[str, np.ndarray]:
     """Observation columns of Python objects (the driver binds no numpy scalars), in column
     order; NaN/inf values and missing texts as None."""
@@ -120,7 +114,7 @@ def _observation_chunk(submission_id: int, frame: pd.DataFrame, statuses: pd.Ser
     rows = len(frame)
     return {
         "submission_id": np.full(rows, submission_id, dtype=object),
-        "row_number": _objects(frame["row"].to_numpy(dtype="int64").tolist()),
+        "row_number": frame["row"].to_numpy(dtype="int64").astype(object),
         "indicator_id": _cut(frame["indicator"], 16),
         "breakdown": _cut(frame["breakdown"], 32),
         "value": np.where(np.isfinite(values), values.astype(object), None),
