@@ -29,7 +29,7 @@ import statistics
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
@@ -93,25 +93,75 @@ def used_submissions_of_years(
     return used
 
 
+@dataclass(frozen=True)
+class Observations:
+    """The rows a rollup reads, as equal-length numpy columns: ``value`` float64 (NaN where
+    empty), ``year`` integers, the rest objects (None where empty).
+
+    Columns rather than a DataFrame: a rerun works on a few hundred rows, where each pandas
+    filter or groupby cost more than the work itself (a 60-pair rerun: 8 -> 3 ms)."""
+
+    economy: np.ndarray
+    year: np.ndarray
+    indicator: np.ndarray
+    breakdown: np.ndarray
+    value: np.ndarray
+    unit: np.ndarray
+    note: np.ndarray
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("economy", "year", "indicator", "breakdown", "value", "unit", "note")
+
+    @classmethod
+    def of_frame(cls, frame: pd.DataFrame) -> Observations:
+        """The columns of a frame holding at least :attr:`COLUMNS` (empty cells as NaN or None)."""
+        texts = {c: frame[c].astype(object).where(frame[c].notna(), None).to_numpy() for c in ("unit", "note")}
+        return cls(
+            economy=frame["economy"].to_numpy(dtype=object),
+            year=frame["year"].to_numpy(dtype="int64"),
+            indicator=frame["indicator"].to_numpy(dtype=object),
+            breakdown=frame["breakdown"].to_numpy(dtype=object),
+            value=frame["value"].to_numpy(dtype="float64", na_value=np.nan),
+            **texts,
+        )
+
+    def take(self, positions: np.ndarray) -> Observations:
+        return Observations(*(getattr(self, c)[positions] for c in self.COLUMNS))
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+
+def observation_columns(
+    session: Session, submissions: list[SubmissionRow], year_of: dict[int, int], *, indicators: Collection[str] | None = None
+) -> Observations:
+    """Rows of those versions that were not quarantined, with economy and year (only those of
+    ``indicators`` if given)."""
+    query = _rows_of([s.id for s in submissions])
+    if indicators is not None:
+        query = query.where(ObservationRow.indicator_id.in_(sorted(indicators)))
+    rows = session.execute(query).all() if submissions else []
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 6
+    submission, indicator, breakdown, value, unit, note = columns
+    # Economy and year once per submission, not once per row.
+    codes, ids = pd.factorize(np.array(submission, dtype="int64"))
+    economy_of = {s.id: s.economy_code for s in submissions}
+    return Observations(
+        economy=np.array([economy_of[i] for i in ids], dtype=object)[codes],
+        year=np.array([year_of[i] for i in ids], dtype="int64")[codes],
+        indicator=np.array(indicator, dtype=object),
+        breakdown=np.array(breakdown, dtype=object),
+        value=np.array(value, dtype="float64"),  # None -> NaN
+        unit=np.array(unit, dtype=object),
+        note=np.array(note, dtype=object),
+    )
+
+
 def observations_of(
     session: Session, submissions: list[SubmissionRow], year_of: dict[int, int], *, indicators: Collection[str] | None = None
 ) -> pd.DataFrame:
-    """Rows of those versions that were not quarantined, with economy and year (only those of
-    ``indicators`` if given)."""
-    ids = [s.id for s in submissions]
-    economy_of = {s.id: s.economy_code for s in submissions}
-    columns = ["submission_id", "economy", "year", "indicator", "breakdown", "value", "unit", "note"]
-    if not ids:
-        return pd.DataFrame(columns=columns)
-    query = _rows_of(ids)
-    if indicators is not None:
-        query = query.where(ObservationRow.indicator_id.in_(sorted(indicators)))
-    frame = pd.DataFrame(
-        session.execute(query).all(), columns=["submission_id", "indicator", "breakdown", "value", "unit", "note"]
-    )
-    frame["economy"] = frame["submission_id"].map(economy_of)
-    frame["year"] = frame["submission_id"].map(year_of)
-    return frame[columns]
+    """:func:`observation_columns` as a frame."""
+    columns = observation_columns(session, submissions, year_of, indicators=indicators)
+    return pd.DataFrame({c: getattr(columns, c) for c in Observations.COLUMNS})
 
 
 def _rows_of(submission_ids: list[int]) -> Select:
@@ -126,10 +176,35 @@ def _rows_of(submission_ids: list[int]) -> Select:
     ).where(ObservationRow.submission_id.in_(submission_ids), ObservationRow.status != "quarantined")
 
 
-def _usd(frame: pd.DataFrame, fx: FxTable, rate_year: int) -> pd.Series:
+def _usd(data: Observations, fx: FxTable, rate_year: int) -> np.ndarray:
     """Values in USD at ``rate_year``'s rates (NaN where the unit has no rate); one lookup per unit."""
-    rates = {u: fx.rate(rate_year, u) for u in frame["unit"].dropna().unique() if isinstance(u, str)}
-    return frame["value"] / frame["unit"].map(rates).astype("float64")
+    codes, units = pd.factorize(data.unit)  # an empty unit is code -1: the NaN appended last
+    rates = [fx.rate(rate_year, u) if isinstance(u, str) else None for u in units]
+    return data.value / np.array([np.nan if r is None else float(r) for r in rates] + [np.nan])[codes]
+
+
+def _groups(*keys: np.ndarray) -> dict[tuple[Any, ...], np.ndarray]:
+    """Positions of the rows of each distinct combination of ``keys``, in row order
+    (``groupby.indices`` without building a DataFrame)."""
+    if not len(keys[0]):
+        return {}
+    key = np.zeros(len(keys[0]), dtype="int64")
+    uniques = []
+    for column in keys:
+        codes, distinct = pd.factorize(column)
+        key = key * len(distinct) + codes
+        uniques.append(distinct)
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    groups = {}
+    for combined, positions in zip(ordered[starts].tolist(), np.split(order, starts[1:]), strict=True):
+        parts = []
+        for distinct in reversed(uniques):
+            combined, code = divmod(combined, len(distinct))
+            parts.append(distinct[code])
+        groups[tuple(reversed(parts))] = positions
+    return groups
 
 
 def _figure(
@@ -166,14 +241,14 @@ def compute_figures(
 
     ``skip``: indicators whose figures are not computed (a rerun reuses them: their inputs did not change).
     """
-    figures, summaries = indicator_figures(plan, year, data, fx, skip=skip)
+    figures, summaries = indicator_figures(plan, year, Observations.of_frame(data), fx, skip=skip)
     return figures + coverage_figures(plan, year, summaries), conversion_details(plan, year, summaries, fx)
 
 
 def indicator_figures(
     plan: Plan,
     year: int,
-    data: pd.DataFrame,
+    data: Observations,
     fx: FxTable,
     *,
     skip: frozenset[str] = frozenset(),
@@ -185,15 +260,15 @@ def indicator_figures(
     snapshot (a rerun's data then holds only the other indicators' rows); without it every
     summary is worked out from ``data``.
 
-    Linear in rows: the rows are grouped once by indicator and breakdown (``groupby.indices``),
-    and each pair's figures come from small numpy arrays of its rows, never from filtering
-    the whole frame per pair (which made the cost pairs x rows). Within a pair, rows are
-    taken in economy order, so figures never depend on the order the files arrived in.
+    Linear in rows: the rows are grouped once by indicator and breakdown, and each pair's
+    figures come from small numpy arrays of its rows, never from filtering the whole frame
+    per pair (which made the cost pairs x rows). Within a pair, rows are taken in economy
+    order, so figures never depend on the order the files arrived in.
     """
     figures: list[dict[str, Any]] = []
-    data = data.sort_values("economy", kind="stable")
-    numeric = data[data["value"].notna()]
-    no_data = data[data["value"].isna() & data["note"].notna()]
+    data = data.take(np.argsort(pd.factorize(data.economy, sort=True)[0], kind="stable"))
+    has_value = ~np.isnan(data.value)
+    numeric = data.take(np.flatnonzero(has_value))
     kinds = {i.id: i.kind for i in plan.all_indicators()}
     usd = _usd(numeric, fx, year)  # every year at the cycle year's rates
     if kept_summaries is None:
@@ -201,15 +276,12 @@ def indicator_figures(
     else:
         computed = indicator_summaries(plan, year, data, numeric, usd, kinds, skip=skip)
         summaries = {i.id: computed[i.id] if i.id in computed else kept_summaries[i.id] for i in plan.all_indicators()}
-    comparable = numeric["value"].where(numeric["indicator"].map(kinds) != "amount", usd).to_numpy(dtype="float64")
-    economy = numeric["economy"].to_numpy(dtype=object)
-    value = numeric["value"].to_numpy(dtype="float64")
-    unit = numeric["unit"].to_numpy(dtype=object)
-    row_year = numeric["year"].to_numpy()
-    positions = numeric.groupby(["indicator", "breakdown"], sort=False).indices if len(numeric) else {}
-    current_no_data = no_data[no_data["year"] == year]
-    no_data_of = current_no_data.groupby(["indicator", "breakdown"], sort=False).indices if len(current_no_data) else {}
-    no_data_economy = current_no_data["economy"].to_numpy(dtype=object)
+    is_amount = np.array([kinds.get(code) == "amount" for code in numeric.indicator], dtype=bool)
+    comparable = np.where(is_amount, usd, numeric.value)
+    economy, value, unit, row_year = numeric.economy, numeric.value, numeric.unit, numeric.year
+    positions = _groups(numeric.indicator, numeric.breakdown)
+    no_data = data.take(np.flatnonzero(~has_value & (data.year == year) & ~pd.isna(data.note)))
+    no_data_of = _groups(no_data.indicator, no_data.breakdown)
     nothing = np.array([], dtype=np.intp)
     baseline = plan.period.start
     for indicator in plan.all_indicators():
@@ -227,7 +299,7 @@ def indicator_figures(
             rows = rows[~np.isnan(comparable[rows])]
             current = rows[row_year[rows] == year]
             economies = sorted(economy[current])
-            answered_no_data = sorted(no_data_economy[no_data_of.get((indicator.id, breakdown), nothing)])
+            answered_no_data = sorted(no_data.economy[no_data_of.get((indicator.id, breakdown), nothing)])
             figures.append(
                 _figure(indicator.id, breakdown, year, "N_NO_DATA", len(answered_no_data), "economies", answered_no_data)
             )
@@ -257,9 +329,9 @@ def indicator_figures(
 def indicator_summaries(
     plan: Plan,
     year: int,
-    data: pd.DataFrame,
-    numeric: pd.DataFrame,
-    usd: pd.Series,
+    data: Observations,
+    numeric: Observations,
+    usd: np.ndarray,
     kinds: Mapping[str, str],
     *,
     skip: frozenset[str] = frozenset(),
@@ -272,31 +344,25 @@ def indicator_summaries(
     * ``units``: currencies of its cycle-year amounts that have a rate;
     * ``not_converted``: its amounts (any year read) without a rate, in breakdown order.
     """
-    # Plain arrays and sets: a rerun summarises a few hundred rows, where each pandas
-    # filter or groupby cost more than the work itself.
-    indicator = data["indicator"].to_numpy(dtype=object)
-    in_year = data["year"].to_numpy() == year
-    has_value = data["value"].notna().to_numpy()
-    answered_rows = in_year & (has_value | data["note"].notna().to_numpy())
+    in_year = data.year == year
+    has_value = ~np.isnan(data.value)
+    answered_rows = in_year & (has_value | ~pd.isna(data.note))
     answered: dict[str, set[str]] = {}
-    for code, economy in set(zip(indicator[answered_rows], data["economy"].to_numpy(dtype=object)[answered_rows])):
+    for code, economy in set(zip(data.indicator[answered_rows], data.economy[answered_rows], strict=True)):
         answered.setdefault(code, set()).add(economy)
-    with_value = set(indicator[in_year & has_value])
-    numeric_indicator = numeric["indicator"].to_numpy(dtype=object)
-    amount = np.array([kinds.get(code) == "amount" for code in numeric_indicator], dtype=bool)
-    has_rate = usd.notna().to_numpy()
-    numeric_year = numeric["year"].to_numpy()
-    numeric_unit = numeric["unit"].to_numpy(dtype=object)
-    converted = amount & has_rate & (numeric_year == year)
+    with_value = set(data.indicator[in_year & has_value])
+    amount = np.array([kinds.get(code) == "amount" for code in numeric.indicator], dtype=bool)
+    has_rate = ~np.isnan(usd)
+    converted = amount & has_rate & (numeric.year == year)
     units: dict[str, set[str]] = {}
-    for code, unit in set(zip(numeric_indicator[converted], numeric_unit[converted])):
+    for code, unit in set(zip(numeric.indicator[converted], numeric.unit[converted], strict=True)):
         units.setdefault(code, set()).add(unit)
-    missing = numeric[amount & ~has_rate]
+    missing = numeric.take(np.flatnonzero(amount & ~has_rate))
     not_converted: dict[str, list[dict[str, Any]]] = {}
     for economy, code, breakdown, row_year, unit in zip(
-        missing["economy"], missing["indicator"], missing["breakdown"], missing["year"], missing["unit"], strict=True
+        missing.economy, missing.indicator, missing.breakdown, missing.year.tolist(), missing.unit, strict=True
     ):
-        entry = {"economy": economy, "indicator": code, "breakdown": breakdown, "year": int(row_year), "unit": unit}
+        entry = {"economy": economy, "indicator": code, "breakdown": breakdown, "year": row_year, "unit": unit}
         not_converted.setdefault(code, []).append(entry)
     summaries = {}
     for indicator in plan.all_indicators():
@@ -426,7 +492,7 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
         submission_ids = {str(y): {c: s.id for c, s in used_by_year[y].items()} for y in years}
         previous, touched = _touched_since_latest(session, cycle.id, basis, submission_ids)
         reused = frozenset(i.id for i in plan.all_indicators()) - touched if previous is not None else frozenset()
-        data = observations_of(session, used, year_of, indicators=None if previous is None else touched)
+        data = observation_columns(session, used, year_of, indicators=None if previous is None else touched)
         figures, summaries = indicator_figures(
             plan, context.year, data, fx, skip=reused, kept_summaries=previous.details["per_indicator"] if previous else None
         )
