@@ -17,11 +17,12 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 import yaml
+from sqlalchemy import select
 
 from smewg.core.paths import FX_FILE
 from smewg.core.settings import get_settings
 from smewg.core.store import create_store_engine, session_scope
-from smewg.core.store.models import RollupSnapshotRow
+from smewg.core.store.models import RollupFigureRow, RollupSnapshotRow
 from smewg.work.collect import collect_all
 from smewg.work.export import neutralise, write_export
 from smewg.work.rollup import rollup, snapshot_figures
@@ -183,6 +184,23 @@ def _snapshot(year: int, as_of: date | None = None) -> tuple[pd.DataFrame, dict]
             return snapshot_figures(session, snapshot.id), snapshot.details
     finally:
         engine.dispose()
+
+
+def _indicators_stored_by_latest_snapshot(year: int) -> set[str]:
+    """The indicators (and coverage groups) whose figure rows the year's latest snapshot holds itself."""
+    from smewg.work.rollup import latest_snapshot
+
+    engine = create_store_engine(get_settings().resolved_database_url)
+    try:
+        with session_scope(engine) as session:
+            snapshot = latest_snapshot(session, h.context(year).plan_id, year)
+            return set(session.scalars(select(RollupFigureRow.indicator_id).where(RollupFigureRow.snapshot_id == snapshot.id)))
+    finally:
+        engine.dispose()
+
+
+def _coverage_groups(plan) -> set[str]:
+    return {o.id for o in plan.objectives()} | {p.id for p in plan.priorities} | {"G"}
 
 
 def _actual(figures: pd.DataFrame) -> dict[tuple, float]:
@@ -380,6 +398,8 @@ def test_a_rerun_recomputes_only_the_corrected_indicator_and_equals_a_cold_rollu
         rerun, rerun_details = _snapshot(2023)
         assert rerun_details["indicators_reused"] == len(list(h.context(2023).catalogue.plan.all_indicators())) - 1
         _assert_equals_a_cold_rollup(2023, rerun, rerun_details)
+        # Nothing copied: the rerun stored 1.1.1's figures and coverage; the rest are the earlier snapshot's rows.
+        assert _indicators_stored_by_latest_snapshot(2023) == {"1.1.1", *_coverage_groups(h.context(2023).catalogue.plan)}
         moved = rerun[(rerun["indicator"] == "1.1.1") & (rerun["statistic"] == "VALUE")]
         assert moved[moved["economies"].map(lambda e: e == ["SGP"]) & (moved["breakdown"] == "total")]["value"].item() == (
             pytest.approx(float(changed[4]) + 7)

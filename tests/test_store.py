@@ -358,3 +358,79 @@ def test_a_flow_steps_share_the_store_engine_and_a_replaced_store_file_is_opened
     assert shared_store_engine(url) is engine
     with engine.connect() as connection:
         assert connection.execute(text("SELECT x FROM marker")).scalar_one() == 2
+
+
+def _figure_rows(connection, snapshot_id: int) -> list[tuple]:
+    """A snapshot's stored rows as the store held them before revision 0008: in id order."""
+    return [
+        tuple(row)
+        for row in connection.execute(
+            text("SELECT indicator_id, breakdown, statistic, value FROM rollup_figures WHERE snapshot_id = :s ORDER BY id"),
+            {"s": snapshot_id},
+        )
+    ]
+
+
+def test_snapshot_parts_keep_each_snapshot_s_figures_through_an_upgrade_and_a_downgrade(database_url):
+    """Revision 0008 lets a rerun point to the figures it reuses. Upgrading a store whose
+    snapshots each hold every figure reads them back unchanged; downgrading a store where a
+    snapshot borrows figures gives that snapshot its own copy, in the same order."""
+    from alembic import command
+
+    from smewg.core.store.db import _alembic_config
+    from smewg.work.rollup import snapshot_figures
+
+    engine = create_store_engine(database_url)
+    try:
+        upgrade(engine, "0007")
+        load_catalogue_into_store(get_settings(), now=NOW)
+        figure = (
+            "INSERT INTO rollup_figures (snapshot_id, indicator_id, breakdown, year, statistic, value, unit, economies) "
+            "VALUES (:s, :i, :b, 2022, :stat, :v, 'count', '[]')"
+        )
+        snapshot = (
+            "INSERT INTO rollup_snapshots (cycle_id, inputs_key, submission_ids, as_of, created_at) "
+            "VALUES (:cycle, :key, '[]', '2022-07-15', :now) RETURNING id"
+        )
+        with engine.begin() as connection:
+            cycle = connection.execute(
+                text("INSERT INTO cycles (plan_id, year, created_at) VALUES ('smewg-2021-2024', 2022, :now) RETURNING id"),
+                {"now": NOW},
+            ).scalar()
+            first, second = (connection.execute(text(snapshot), {"cycle": cycle, "key": k, "now": NOW}).scalar() for k in "ab")
+            for s, rows in (
+                (first, [("1.1.1", "total", "SUM", 1.0), ("1.1.1", "women", "SUM", 2.0), ("1.1.2", "total", "SUM", 3.0)]),
+                (second, [("1.1.2", "total", "SUM", 4.0), ("1.1.1", "total", "SUM", 5.0)]),
+            ):
+                for i, b, stat, v in [*rows, ("1.1", "total", "COVERAGE", 50.0 + s)]:
+                    connection.execute(text(figure), {"s": s, "i": i, "b": b, "stat": stat, "v": v})
+            before = {s: _figure_rows(connection, s) for s in (first, second)}
+        upgrade(engine)
+        with session_scope(engine) as session:
+            for s in (first, second):
+                read = snapshot_figures(session, s)
+                assert list(zip(read["indicator"], read["breakdown"], read["statistic"], read["value"], strict=True)) == before[s]
+        # A third snapshot, as a rerun writes it: 1.1.2 its own, 1.1.1 borrowed from the first.
+        with engine.begin() as connection:
+            third = connection.execute(text(snapshot), {"cycle": cycle, "key": "c", "now": NOW}).scalar()
+            for i, b, stat, v in [("1.1.2", "total", "SUM", 6.0), ("1.1", "total", "COVERAGE", 70.0)]:
+                connection.execute(text(figure), {"s": third, "i": i, "b": b, "stat": stat, "v": v})
+            part = (
+                "INSERT INTO rollup_snapshot_parts (snapshot_id, position, indicator_id, source_snapshot_id, figures) "
+                "VALUES (:s, :p, :i, :source, :n)"
+            )
+            connection.execute(text(part), {"s": third, "p": 0, "i": "1.1.2", "source": third, "n": 1})
+            connection.execute(text(part), {"s": third, "p": 1, "i": "1.1.1", "source": first, "n": 2})
+        # in the parts' order, not the rows' (the borrowed rows are older)
+        expected = [("1.1.2", "total", "SUM", 6.0), ("1.1.1", "total", "SUM", 1.0), ("1.1.1", "women", "SUM", 2.0)]
+        expected.append(("1.1", "total", "COVERAGE", 70.0))
+        with session_scope(engine) as session:
+            read = snapshot_figures(session, third)
+            assert list(zip(read["indicator"], read["breakdown"], read["statistic"], read["value"], strict=True)) == expected
+        command.downgrade(_alembic_config(engine), "0007")
+        with engine.connect() as connection:
+            assert _figure_rows(connection, third) == expected
+            assert {s: _figure_rows(connection, s) for s in (first, second)} == before
+            assert "rollup_snapshot_parts" not in inspect(connection).get_table_names()
+    finally:
+        engine.dispose()

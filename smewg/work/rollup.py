@@ -29,11 +29,11 @@ import statistics
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, Table, func, insert, literal, select
+from sqlalchemy import Select, Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,14 +45,12 @@ from smewg.core.store.models import (
     CycleRow,
     ObservationRow,
     RollupFigureRow,
+    RollupSnapshotPartRow,
     RollupSnapshotRow,
     SubmissionRow,
 )
 from smewg.work.cycles import first_usable_arrivals, get_or_create_cycle
 from smewg.work.outbox import messages_per_economy
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import CursorResult
 
 ROLLUP_VERSION = "1"  # bump when figures change for the same inputs (a new snapshot for every cycle)
 AGGREGATE = "APEC"
@@ -532,8 +530,8 @@ def _existing_snapshot(session: Session, cycle_id: int, key: str) -> SnapshotRes
     )
     if existing is None:
         return None
-    count = session.scalar(select(func.count()).where(RollupFigureRow.snapshot_id == existing.id))
-    return SnapshotResult(existing.id, False, list(existing.submission_ids), int(count or 0))
+    count = sum(int(session.scalar(select(func.count()).select_from(q.subquery())) or 0) for q in _figure_queries(existing.id))
+    return SnapshotResult(existing.id, False, list(existing.submission_ids), count)
 
 
 def _touched_since_latest(
@@ -584,41 +582,42 @@ def _store_figures(
     reused: frozenset[str],
     previous: RollupSnapshotRow | None,
 ) -> int:
-    """Store the snapshot's figures in plan order: the computed ones with one executemany per
-    run of computed indicators, the reused ones copied inside the database from the previous
-    snapshot (``INSERT ... SELECT``), never read into Python. Returns how many were stored."""
-    columns = ("indicator_id", "breakdown", "year", "statistic", "value", "unit", "economies")
-    computed: dict[str, list[dict[str, Any]]] = {}
+    """Store the figures the snapshot computed (one executemany) and its parts: per plan
+    indicator, in plan order, where its figures are. A reused indicator's part points to the
+    snapshot that holds them for ``previous``: nothing is copied. Returns how many figures
+    the snapshot has."""
+    held = _parts_of(session, previous.id) if previous is not None and reused else {}
+    count: dict[str, int] = {}  # per indicator; coverage figures are the snapshot's own, in no part
     for figure in figures:
-        computed.setdefault(figure["indicator_id"], []).append(figure)
-    runs: list[tuple[bool, list[str]]] = []  # (reused?, indicator ids) in plan order
-    for indicator in plan.all_indicators():
-        is_reused = indicator.id in reused
-        if runs and runs[-1][0] == is_reused:
-            runs[-1][1].append(indicator.id)
-        else:
-            runs.append((is_reused, [indicator.id]))
-    plan_ids = {i.id for i in plan.all_indicators()}
-    runs.append((False, [i for i in computed if i not in plan_ids]))  # coverage per objective and priority area
-    stored = 0
-    for is_reused, ids in runs:
-        if is_reused and previous is not None:
-            copy = select(literal(snapshot_id), *(getattr(RollupFigureRow, c) for c in columns)).where(
-                RollupFigureRow.snapshot_id == previous.id,
-                RollupFigureRow.indicator_id.in_(ids),
-                RollupFigureRow.statistic.notin_(COVERAGE_STATISTICS),
-            )
-            result = session.execute(
-                insert(RollupFigureRow).from_select(["snapshot_id", *columns], copy.order_by(RollupFigureRow.id))
-            )
-            stored += cast("CursorResult[Any]", result).rowcount
-        else:
-            rows = [{"snapshot_id": snapshot_id, **figure} for i in ids for figure in computed.get(i, [])]
-            if rows:  # one executemany, not an ORM object per figure
-                # Core, not the ORM: no object bookkeeping per figure (a cold rollup of 60 pairs: 17 -> 11 ms).
-                session.connection().execute(insert(cast("Table", RollupFigureRow.__table__)), rows)
-            stored += len(rows)
-    return stored
+        if figure["statistic"] not in COVERAGE_STATISTICS:
+            count[figure["indicator_id"]] = count.get(figure["indicator_id"], 0) + 1
+    parts: list[dict[str, Any]] = [
+        {
+            "snapshot_id": snapshot_id,
+            "position": position,
+            "indicator_id": indicator.id,
+            "source_snapshot_id": held[indicator.id][0] if indicator.id in reused else snapshot_id,
+            "figures": held[indicator.id][1] if indicator.id in reused else count.get(indicator.id, 0),
+        }
+        for position, indicator in enumerate(plan.all_indicators())
+    ]
+    # Core, not the ORM: no object bookkeeping per figure (a cold rollup of 60 pairs: 17 -> 11 ms).
+    connection = session.connection()
+    connection.execute(insert(cast("Table", RollupSnapshotPartRow.__table__)), parts)
+    if figures:
+        connection.execute(insert(cast("Table", RollupFigureRow.__table__)), [{"snapshot_id": snapshot_id, **f} for f in figures])
+    coverage = sum(1 for f in figures if f["statistic"] in COVERAGE_STATISTICS)
+    return sum(part["figures"] for part in parts) + coverage
+
+
+def _parts_of(session: Session, snapshot_id: int) -> dict[str, tuple[int, int]]:
+    """Indicator -> (the snapshot holding its figures, how many) for one snapshot."""
+    rows = session.execute(
+        select(RollupSnapshotPartRow.indicator_id, RollupSnapshotPartRow.source_snapshot_id, RollupSnapshotPartRow.figures).where(
+            RollupSnapshotPartRow.snapshot_id == snapshot_id
+        )
+    )
+    return {indicator: (source, figures) for indicator, source, figures in rows}
 
 
 def latest_snapshot(session: Session, plan_id: str, year: int) -> RollupSnapshotRow | None:
@@ -633,8 +632,15 @@ def latest_snapshot(session: Session, plan_id: str, year: int) -> RollupSnapshot
 
 
 def snapshot_figures(session: Session, snapshot_id: int) -> pd.DataFrame:
-    """The snapshot's figures in store order, read as columns (no ORM object per figure)."""
+    """The snapshot's figures: its indicators' in plan order (read where its parts point),
+    then its coverage figures; as columns, no ORM object per figure."""
     names = ("indicator", "breakdown", "year", "statistic", "value", "unit", "economies")
+    rows = [tuple(row) for query in _figure_queries(snapshot_id) for row in session.execute(query)]
+    return pd.DataFrame(rows, columns=list(names))
+
+
+def _figure_queries(snapshot_id: int) -> tuple[Select, Select]:
+    """The selects of a snapshot's indicator figures and of its coverage figures, in order."""
     columns = (
         RollupFigureRow.indicator_id,
         RollupFigureRow.breakdown,
@@ -644,5 +650,18 @@ def snapshot_figures(session: Session, snapshot_id: int) -> pd.DataFrame:
         RollupFigureRow.unit,
         RollupFigureRow.economies,
     )
-    rows = session.execute(select(*columns).where(RollupFigureRow.snapshot_id == snapshot_id).order_by(RollupFigureRow.id))
-    return pd.DataFrame([tuple(row) for row in rows], columns=list(names))
+    part = RollupSnapshotPartRow
+    of_indicators = (
+        select(*columns)
+        .join(
+            part, (RollupFigureRow.snapshot_id == part.source_snapshot_id) & (RollupFigureRow.indicator_id == part.indicator_id)
+        )
+        .where(part.snapshot_id == snapshot_id, RollupFigureRow.statistic.notin_(COVERAGE_STATISTICS))
+        .order_by(part.position, RollupFigureRow.id)
+    )
+    coverage = (
+        select(*columns)
+        .where(RollupFigureRow.snapshot_id == snapshot_id, RollupFigureRow.statistic.in_(COVERAGE_STATISTICS))
+        .order_by(RollupFigureRow.id)
+    )
+    return of_indicators, coverage

@@ -292,10 +292,14 @@ class RollupSnapshotRow(Base):
 
 
 class RollupFigureRow(Base):
+    """A figure, held by the snapshot that computed it. A snapshot's figures are those its
+    parts point to (see :class:`RollupSnapshotPartRow`), then its own coverage figures."""
+
     __tablename__ = "rollup_figures"
+    __table_args__ = (Index("ix_rollup_figures_snapshot_indicator", "snapshot_id", "indicator_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    snapshot_id: Mapped[int] = mapped_column(ForeignKey("rollup_snapshots.id"), index=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("rollup_snapshots.id"))
     indicator_id: Mapped[str] = mapped_column(String(16))
     breakdown: Mapped[str] = mapped_column(String(32))
     year: Mapped[int]
@@ -303,6 +307,22 @@ class RollupFigureRow(Base):
     value: Mapped[float | None] = mapped_column(Float)
     unit: Mapped[str | None] = mapped_column(String(16))
     economies: Mapped[list] = mapped_column(default=list)
+
+
+class RollupSnapshotPartRow(Base):
+    """One plan indicator's figures in a snapshot, at ``position`` in plan order: the rows of
+    ``source_snapshot_id`` for that indicator. The source is the snapshot itself for the
+    indicators it computed and, for those a rerun reused, the snapshot that computed them:
+    a rerun after one correction writes one part per indicator, not a copy of every figure."""
+
+    __tablename__ = "rollup_snapshot_parts"
+
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("rollup_snapshots.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[str] = mapped_column(String(16))
+    source_snapshot_id: Mapped[int] = mapped_column(ForeignKey("rollup_snapshots.id"))
+    figures: Mapped[int]
+    """How many figures the source holds for the indicator."""
 
 
 class ReviewVersionRow(Base):
