@@ -434,3 +434,23 @@ def test_snapshot_parts_keep_each_snapshot_s_figures_through_an_upgrade_and_a_do
             assert "rollup_snapshot_parts" not in inspect(connection).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_a_second_snapshot_of_the_same_inputs_is_not_inserted(engine):
+    """Two rollups of the same inputs at once: the second insert yields nothing (and the
+    rollup then returns the first one's snapshot) instead of failing on the unique key."""
+    from smewg.work.rollup import _insert_snapshot
+
+    load_catalogue_into_store(get_settings(), now=NOW)
+    with session_scope(engine) as session:
+        cycle = CycleRow(plan_id="smewg-2021-2024", year=2022, created_at=NOW)
+        session.add(cycle)
+        session.flush()
+        values = {"cycle_id": cycle.id, "submission_ids": [1], "as_of": NOW.date(), "created_at": NOW, "details": {"a": 1}}
+        first = _insert_snapshot(session, inputs_key="k", **values)
+        assert isinstance(first, int)
+        assert _insert_snapshot(session, inputs_key="k", **values) is None
+        assert _insert_snapshot(session, inputs_key="other", **values) not in (None, first)
+    with session_scope(engine) as session:
+        stored = session.scalars(select(RollupSnapshotRow).order_by(RollupSnapshotRow.id)).all()
+        assert [(s.inputs_key, s.details) for s in stored] == [("k", {"a": 1}), ("other", {"a": 1})]

@@ -30,12 +30,15 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, cast
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, Table, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, Table, func, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ReturnsRows
 
 from smewg.core.catalogue import Plan
 from smewg.core.cycle import CycleContext
@@ -49,7 +52,7 @@ from smewg.core.store.models import (
     RollupSnapshotRow,
     SubmissionRow,
 )
-from smewg.work.cycles import first_usable_arrivals, get_or_create_cycle
+from smewg.work.cycles import get_or_create_cycle
 from smewg.work.outbox import messages_per_economy
 
 ROLLUP_VERSION = "1"  # bump when figures change for the same inputs (a new snapshot for every cycle)
@@ -67,27 +70,30 @@ class SnapshotResult:
 
 def used_submissions(session: Session, plan_id: str, year: int, end_of_as_of: datetime) -> dict[str, SubmissionRow]:
     """Per economy, the newest non-rejected version received before ``end_of_as_of``."""
-    return used_submissions_of_years(session, plan_id, [year], end_of_as_of)[year]
+    return used_versions(versions_of_years(session, plan_id, [year])[year], end_of_as_of)
 
 
-def used_submissions_of_years(
-    session: Session, plan_id: str, years: Collection[int], end_of_as_of: datetime
-) -> dict[int, dict[str, SubmissionRow]]:
-    """:func:`used_submissions` of each of ``years``, in one query."""
+def versions_of_years(session: Session, plan_id: str, years: Collection[int]) -> dict[int, list[SubmissionRow]]:
+    """Every version received for each of ``years``' cycles (one query), per economy oldest first."""
     rows = session.execute(
         select(CycleRow.year, SubmissionRow)
         .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
-        .where(
-            CycleRow.plan_id == plan_id,
-            CycleRow.year.in_(sorted(years)),
-            SubmissionRow.status != "rejected",
-            SubmissionRow.received_at < end_of_as_of,
-        )
+        .where(CycleRow.plan_id == plan_id, CycleRow.year.in_(sorted(years)))
         .order_by(CycleRow.year, SubmissionRow.economy_code, SubmissionRow.version)
     )
-    used: dict[int, dict[str, SubmissionRow]] = {year: {} for year in years}
+    versions: dict[int, list[SubmissionRow]] = {year: [] for year in years}
     for year, row in rows:
-        used[year][row.economy_code] = row  # the last (newest) per economy wins
+        versions[year].append(row)
+    return versions
+
+
+def used_versions(versions: list[SubmissionRow], end_of_as_of: datetime) -> dict[str, SubmissionRow]:
+    """Per economy, the newest of ``versions`` (oldest first) that was not rejected and was
+    received before ``end_of_as_of``."""
+    used: dict[str, SubmissionRow] = {}
+    for version in versions:
+        if version.status != "rejected" and version.received_at < end_of_as_of:
+            used[version.economy_code] = version  # the last (newest) per economy wins
     return used
 
 
@@ -420,7 +426,7 @@ def cycle_analytics(
 ) -> dict[str, Any]:
     """Response, timeliness, reminders and corrections, per economy and overall."""
     reminders = messages_per_economy(session, context.year, ("reminder",), up_to=as_of)
-    first_arrival = first_usable_arrivals(session, context, as_of)
+    zone = ZoneInfo(context.calendar.timezone)
     per_economy = []
     for economy in context.catalogue.participating():
         versions = [
@@ -429,7 +435,8 @@ def cycle_analytics(
             if v.economy_code == economy.code and v.status != "rejected" and v.received_at < context.end_of_day(as_of)
         ]
         deadline = context.calendar.deadline_for(economy.code)
-        arrived = first_arrival.get(economy.code)
+        # Lateness is judged by the first usable version's day (see cycles.first_usable_arrivals).
+        arrived = min(v.received_at for v in versions).astimezone(zone).date() if versions else None
         per_economy.append(
             {
                 "economy": economy.code,
@@ -463,12 +470,11 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
         cycle = get_or_create_cycle(session, plan.id, context.year, now=now)
         end = context.end_of_day(as_of)
         years = sorted({context.year, context.year - 1, plan.period.start} & set(plan.period.years))
-        used_by_year = used_submissions_of_years(session, plan.id, years, end)
+        versions = versions_of_years(session, plan.id, years)
+        used_by_year = {year: used_versions(versions[year], end) for year in years}
         used = [s for y in years for s in used_by_year[y].values()]
         year_of = {s.id: y for y in years for s in used_by_year[y].values()}
-        current = used_by_year[context.year]
-        all_versions = list(session.scalars(select(SubmissionRow).where(SubmissionRow.cycle_id == cycle.id)))
-        analytics = cycle_analytics(session, context, current, as_of, all_versions)
+        analytics = cycle_analytics(session, context, used_by_year[context.year], as_of, versions[context.year])
         plan_json = plan.model_dump(mode="json")
         key = hashlib.sha256(
             json.dumps(
@@ -482,23 +488,25 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
                 }
             ).encode()
         ).hexdigest()
-        existing = _existing_snapshot(session, cycle.id, key)
+        existing, latest = _snapshot_of_inputs_and_latest(session, cycle.id, key)
         if existing is not None:
-            return existing
+            return _unchanged(session, existing)
         # Everything the figures depend on besides the submissions' rows.
         basis = hashlib.sha256(json.dumps([ROLLUP_VERSION, plan_json, fx.checksum, years]).encode()).hexdigest()
         submission_ids = {str(y): {c: s.id for c, s in used_by_year[y].items()} for y in years}
-        previous, touched = _touched_since_latest(session, cycle.id, basis, submission_ids)
+        previous, touched = _touched_since(session, latest, basis, submission_ids)
         reused = frozenset(i.id for i in plan.all_indicators()) - touched if previous is not None else frozenset()
         data = observation_columns(session, used, year_of, indicators=None if previous is None else touched)
         figures, summaries = indicator_figures(
             plan, context.year, data, fx, skip=reused, kept_summaries=previous.details["per_indicator"] if previous else None
         )
         coverage = coverage_figures(plan, context.year, summaries)
-        snapshot = RollupSnapshotRow(
+        submitted = sorted(s.id for s in used)
+        snapshot_id = _insert_snapshot(
+            session,
             cycle_id=cycle.id,
             inputs_key=key,
-            submission_ids=sorted(s.id for s in used),
+            submission_ids=submitted,
             as_of=as_of,
             created_at=now,
             details={
@@ -511,42 +519,57 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
                 "submission_ids": submission_ids,
             },
         )
-        try:
-            with session.begin_nested():  # a rollup beside this one may record the same inputs first
-                session.add(snapshot)
-                session.flush()
-        except IntegrityError:
-            existing = _existing_snapshot(session, cycle.id, key)
+        if snapshot_id is None:  # a rollup beside this one recorded the same inputs first
+            existing, _ = _snapshot_of_inputs_and_latest(session, cycle.id, key)
             assert existing is not None
-            return existing
-        stored = _store_figures(session, plan, snapshot.id, figures + coverage, reused, previous)
-        return SnapshotResult(snapshot.id, True, snapshot.submission_ids, stored)
+            return _unchanged(session, existing)
+        stored = _store_figures(session, plan, snapshot_id, figures + coverage, reused, previous)
+        return SnapshotResult(snapshot_id, True, submitted, stored)
 
 
-def _existing_snapshot(session: Session, cycle_id: int, key: str) -> SnapshotResult | None:
-    """The cycle's snapshot of exactly these inputs, if one was made."""
-    existing = session.scalar(
-        select(RollupSnapshotRow).where(RollupSnapshotRow.cycle_id == cycle_id, RollupSnapshotRow.inputs_key == key)
-    )
-    if existing is None:
-        return None
-    count = sum(int(session.scalar(select(func.count()).select_from(q.subquery())) or 0) for q in _figure_queries(existing.id))
-    return SnapshotResult(existing.id, False, list(existing.submission_ids), count)
+def _insert_snapshot(session: Session, **values: Any) -> int | None:
+    """Insert a snapshot row; its id, or None when the cycle already has one of these inputs
+    (``INSERT ... ON CONFLICT DO NOTHING``: one statement, where a savepoint around an ORM
+    flush took three; PostgreSQL waits for a concurrent insert of the same key to end)."""
+    table = cast("Table", RollupSnapshotRow.__table__)
+    key = ["cycle_id", "inputs_key"]
+    statement: ReturnsRows
+    if session.get_bind().dialect.name == "postgresql":
+        statement = postgresql_insert(table).values(**values).on_conflict_do_nothing(index_elements=key).returning(table.c.id)
+    else:
+        statement = sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=key).returning(table.c.id)
+    return session.execute(statement).scalar()
 
 
-def _touched_since_latest(
-    session: Session, cycle_id: int, basis: str, submission_ids: dict[str, dict[str, int]]
+def _snapshot_of_inputs_and_latest(
+    session: Session, cycle_id: int, key: str
+) -> tuple[RollupSnapshotRow | None, RollupSnapshotRow | None]:
+    """The cycle's snapshot of exactly these inputs, if one was made, and its latest snapshot
+    (one query)."""
+    latest = select(func.max(RollupSnapshotRow.id)).where(RollupSnapshotRow.cycle_id == cycle_id).scalar_subquery()
+    found = session.scalars(
+        select(RollupSnapshotRow).where(
+            RollupSnapshotRow.cycle_id == cycle_id, or_(RollupSnapshotRow.inputs_key == key, RollupSnapshotRow.id == latest)
+        )
+    ).all()
+    return next((s for s in found if s.inputs_key == key), None), max(found, key=lambda s: s.id, default=None)
+
+
+def _unchanged(session: Session, snapshot: RollupSnapshotRow) -> SnapshotResult:
+    count = sum(int(session.scalar(select(func.count()).select_from(q.subquery())) or 0) for q in _figure_queries(snapshot.id))
+    return SnapshotResult(snapshot.id, False, list(snapshot.submission_ids), count)
+
+
+def _touched_since(
+    session: Session, previous: RollupSnapshotRow | None, basis: str, submission_ids: dict[str, dict[str, int]]
 ) -> tuple[RollupSnapshotRow | None, frozenset[str]]:
-    """The cycle's latest snapshot, if its figures can be reused, and the indicators whose
+    """``previous`` (the cycle's latest snapshot), if its figures can be reused, and the indicators whose
     inputs changed since it: only the rows of the versions that replaced others are read
     and compared, indicator by indicator (a content hash of each side's rows).
 
     (None, ...) when nothing can be reused: no earlier snapshot, or one computed on another
     plan, FX table, rollup version or set of years, or before snapshots kept what reuse needs.
     """
-    previous = session.scalar(
-        select(RollupSnapshotRow).where(RollupSnapshotRow.cycle_id == cycle_id).order_by(RollupSnapshotRow.id.desc()).limit(1)
-    )
     details = (previous.details or {}) if previous is not None else {}
     before = details.get("submission_ids")
     if previous is None or details.get("basis") != basis or "per_indicator" not in details or before is None:
