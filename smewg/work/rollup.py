@@ -18,7 +18,9 @@ Rules (SPEC sections 1 and 7, issue 5):
 * Per objective and priority area: indicators with data and coverage; and the cycle's
   analytics (response, timeliness, reminders, corrections) per economy and overall.
 
-A rerun on the same inputs returns the existing snapshot and writes nothing.
+A rerun on the same inputs returns the existing snapshot and writes nothing. A rerun after
+a correction computes only the indicators whose rows changed; for the others, the new
+snapshot's parts point to the figures an earlier snapshot holds (``rollup_snapshot_parts``).
 """
 
 from __future__ import annotations
