@@ -14,6 +14,7 @@ import random
 import statistics
 from datetime import UTC, date, datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -25,7 +26,7 @@ from smewg.core.store import create_store_engine, session_scope
 from smewg.core.store.models import RollupFigureRow, RollupSnapshotRow
 from smewg.work.collect import collect_all
 from smewg.work.export import neutralise, write_export
-from smewg.work.rollup import rollup, snapshot_figures
+from smewg.work.rollup import SnapshotResult, rollup, snapshot_figures
 from tests import collection_helpers as h
 from tests.conftest import create_postgres_database, drop_postgres_database
 
@@ -457,6 +458,8 @@ def test_the_linear_rollup_gives_the_figures_of_the_per_pair_computation(seed):
                     )
     # Amounts without a rate in a breakdown the plan no longer lists (edited after collection).
     rows += [(1, "USA", 2023, "1.1.8", "retired", 4.0, "XXX", None), (1, "AUS", 2022, "1.1.5", "retired", 9.0, "XXX", None)]
+    # A row without a breakdown belongs to no pair (as in a pandas groupby), though it answers its indicator.
+    rows += [(1, "KOR", 2023, "1.1.3", None, 5.0, "count", None)]
     data = pd.DataFrame(rows, columns=["submission_id", "economy", "year", "indicator", "breakdown", "value", "unit", "note"])
     data.loc[(data["indicator"] == "1.1.3") & (data["year"] == 2022) & data["value"].notna(), "value"] = 0.0  # a zero base
     data = data.sample(frac=1, random_state=seed).reset_index(drop=True)
@@ -468,6 +471,66 @@ def test_the_linear_rollup_gives_the_figures_of_the_per_pair_computation(seed):
     assert any(f["statistic"] == "CHANGE_PREV" and f["value"] is None for f in fast[0])  # a zero base was met
     assert fast[1]["not_converted"]  # amounts in XXX were listed, not added
     assert [n["breakdown"] for n in fast[1]["not_converted"][-2:]] == ["retired", "retired"]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_rows_are_grouped_by_pair_as_a_pandas_groupby_groups_them(seed):
+    """The rollup's grouping gives each (indicator, breakdown) the rows pandas' groupby gives
+    it, in row order; a row with a missing key is in no group."""
+    from smewg.work.rollup import _groups
+
+    rng = np.random.default_rng(seed)
+    indicator = rng.choice(np.array(["1.1.1", "1.1.2", "2.1.1", None], dtype=object), 500, p=[0.3, 0.3, 0.3, 0.1])
+    breakdown = rng.choice(np.array(["total", "women", "rural", None], dtype=object), 500, p=[0.3, 0.3, 0.3, 0.1])
+    frame = pd.DataFrame({"indicator": indicator, "breakdown": breakdown})
+    expected = {key: list(rows) for key, rows in frame.groupby(["indicator", "breakdown"], sort=False).indices.items()}
+    assert {key: list(rows) for key, rows in _groups(indicator, breakdown).items()} == expected
+
+
+def test_a_frame_s_empty_cells_and_rows_without_a_year_are_read_as_the_store_gives_them():
+    """``compute_figures`` on a frame: NaN units and notes are empty (None, as read from the
+    store), a nullable year column is read, and a row without a year counts in no year."""
+    from smewg.core.catalogue import Plan
+    from smewg.core.fx import load_fx
+    from smewg.work.rollup import compute_figures
+
+    plan = Plan.model_validate(
+        {
+            "id": "check",
+            "title": "Check",
+            "period": {"start": 2021, "end": 2024},
+            "economies": ["AUS", "CAN"],
+            "priorities": [
+                {
+                    "id": "1",
+                    "title": "P",
+                    "objectives": [
+                        {
+                            "id": "1.1",
+                            "title": "O",
+                            "indicators": [{"id": "1.1.1", "name": "I", "kind": "count", "breakdowns": ["total"]}],
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    data = pd.DataFrame(
+        {
+            "submission_id": [1, 2, 3],
+            "economy": ["AUS", "CAN", "AUS"],
+            "year": pd.array([2023, 2023, None], dtype="Int64"),
+            "indicator": ["1.1.1"] * 3,
+            "breakdown": ["total"] * 3,
+            "value": [3.0, 4.0, 100.0],
+            "unit": [np.nan, "count", "count"],
+            "note": [np.nan, np.nan, np.nan],
+        }
+    )
+    figures, _ = compute_figures(plan, 2023, data, load_fx(FX_FILE))
+    of = {(f["statistic"], tuple(f["economies"])): f for f in figures}
+    assert of[("VALUE", ("AUS",))]["unit"] is None
+    assert of[("SUM", ("AUS", "CAN"))]["value"] == 7.0  # the yearless row is in no sum
 
 
 def _assert_equals_a_cold_rollup(year: int, rerun: pd.DataFrame, rerun_details: dict) -> None:
@@ -520,6 +583,55 @@ def test_a_correction_that_withdraws_answers_moves_coverage_in_a_rerun_as_in_a_c
         assert coverage["after"] < coverage["before"]  # one answer fewer (the no-data note still counts as one)
     finally:
         dataset[2023]["USA"] = corrected
+
+
+def test_a_chain_of_reruns_reads_each_indicator_from_the_snapshot_that_computed_it(dataset):
+    """Two corrections in a row. The second rerun reuses what the first rerun computed and
+    what older snapshots hold: its parts point to each, its figures equal a cold rollup's,
+    and the count it reports is the count it reads back. A correction does not move the
+    economy's arrival day (lateness is judged by its first usable version)."""
+    from smewg.core.store.models import RollupSnapshotPartRow
+
+    def roll() -> tuple[SnapshotResult, dict[str, int], pd.DataFrame, dict]:
+        result = rollup(h.context(2023), date(2023, 12, 31), now=datetime(2023, 12, 31, tzinfo=UTC))
+        engine = create_store_engine(get_settings().resolved_database_url)
+        try:
+            with session_scope(engine) as session:
+                parts = session.execute(
+                    select(RollupSnapshotPartRow.indicator_id, RollupSnapshotPartRow.source_snapshot_id).where(
+                        RollupSnapshotPartRow.snapshot_id == result.snapshot_id
+                    )
+                )
+                details = session.get(RollupSnapshotRow, result.snapshot_id).details
+                return result, dict(parts.all()), snapshot_figures(session, result.snapshot_id), details
+        finally:
+            engine.dispose()
+
+    def correct(code: str, received: datetime, avoid: str | None = None) -> str:
+        rows = dataset[2023][code]
+        row = next(r for r in rows if r[4] != "" and r[5] != "percent" and r[2] != avoid)
+        corrected = [list(r) for r in rows]
+        corrected[rows.index(row)][4] = float(row[4]) + 11
+        h.write_csv(h.inbox(code, 2023) / f"{code}-2023-chain.csv", corrected, received=received)
+        collect_all(h.context(2023), date(2023, 12, 31))
+        dataset[2023][code] = corrected
+        return row[2]
+
+    first, first_parts, _, first_details = roll()
+    first_jpn = next(e for e in first_details["analytics"]["per_economy"] if e["economy"] == "JPN")
+    x = correct("JPN", datetime(2023, 12, 30, 4, 0, tzinfo=UTC))
+    second, second_parts, _, _ = roll()
+    y = correct("AUS", datetime(2023, 12, 30, 5, 0, tzinfo=UTC), avoid=x)
+    third, third_parts, figures, details = roll()
+
+    assert second.created and third.created
+    expected = {i: first_parts[i] for i in first_parts} | {x: second.snapshot_id, y: third.snapshot_id}
+    assert third_parts == expected
+    assert third.figures == len(figures)
+    _assert_equals_a_cold_rollup(2023, figures, details)
+    jpn = next(e for e in details["analytics"]["per_economy"] if e["economy"] == "JPN")
+    assert jpn["days_from_call"] == first_jpn["days_from_call"]
+    assert jpn["correction_rounds"] == first_jpn["correction_rounds"] + 1
 
 
 def test_the_readable_exports_round_figures_as_people_read_them(dataset, tmp_path):

@@ -436,6 +436,42 @@ def test_snapshot_parts_keep_each_snapshot_s_figures_through_an_upgrade_and_a_do
         engine.dispose()
 
 
+def test_a_snapshot_inserted_while_another_rollup_inserts_the_same_inputs_waits_and_yields_nothing(engine):
+    """Two rollups of the same inputs at once, in two transactions: the second insert waits
+    for the first transaction to end (PostgreSQL's unique index, SQLite's write lock) and
+    then yields nothing, so that rollup returns the first one's snapshot."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from smewg.work.rollup import _insert_snapshot
+
+    load_catalogue_into_store(get_settings(), now=NOW)
+    with session_scope(engine) as session:
+        cycle = CycleRow(plan_id="smewg-2021-2024", year=2022, created_at=NOW)
+        session.add(cycle)
+        session.flush()
+        cycle_id = cycle.id
+    values = {"cycle_id": cycle_id, "inputs_key": "k", "submission_ids": [1], "as_of": NOW.date(), "created_at": NOW}
+    second: list[int | None] = []
+    with Session(engine) as first:
+        assert isinstance(_insert_snapshot(first, details={"by": "first"}, **values), int)
+        beside = threading.Thread(target=lambda: second.append(_second_insert(engine, _insert_snapshot, values)), daemon=True)
+        beside.start()
+        beside.join(timeout=1.0)
+        assert beside.is_alive()  # waiting for the first transaction
+        first.commit()
+    beside.join(timeout=30)
+    assert second == [None]
+    with session_scope(engine) as session:
+        assert [s.details for s in session.scalars(select(RollupSnapshotRow))] == [{"by": "first"}]
+
+
+def _second_insert(engine, insert_snapshot, values) -> int | None:
+    with session_scope(engine) as session:
+        return insert_snapshot(session, details={"by": "second"}, **values)
+
+
 def test_a_second_snapshot_of_the_same_inputs_is_not_inserted(engine):
     """Two rollups of the same inputs at once: the second insert yields nothing (and the
     rollup then returns the first one's snapshot) instead of failing on the unique key."""

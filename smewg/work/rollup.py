@@ -119,11 +119,14 @@ class Observations:
 
     @classmethod
     def of_frame(cls, frame: pd.DataFrame) -> Observations:
-        """The columns of a frame holding at least :attr:`COLUMNS` (empty cells as NaN or None)."""
+        """The columns of a frame holding at least :attr:`COLUMNS` (empty cells as NaN or None);
+        a row without a year belongs to no year and is left out."""
+        year = pd.to_numeric(frame["year"], errors="coerce")
+        frame = frame[year.notna().to_numpy()]
         texts = {c: frame[c].astype(object).where(frame[c].notna(), None).to_numpy() for c in ("unit", "note")}
         return cls(
             economy=frame["economy"].to_numpy(dtype=object),
-            year=frame["year"].to_numpy(dtype="int64"),
+            year=year[year.notna()].to_numpy(dtype="int64"),
             indicator=frame["indicator"].to_numpy(dtype=object),
             breakdown=frame["breakdown"].to_numpy(dtype=object),
             value=frame["value"].to_numpy(dtype="float64", na_value=np.nan),
@@ -191,16 +194,21 @@ def _usd(data: Observations, fx: FxTable, rate_year: int) -> np.ndarray:
 
 def _groups(*keys: np.ndarray) -> dict[tuple[Any, ...], np.ndarray]:
     """Positions of the rows of each distinct combination of ``keys``, in row order
-    (``groupby.indices`` without building a DataFrame)."""
+    (``groupby.indices`` without building a DataFrame; rows with a missing key belong to
+    no group, as there)."""
     if not len(keys[0]):
         return {}
     key = np.zeros(len(keys[0]), dtype="int64")
+    kept = np.ones(len(keys[0]), dtype=bool)
     uniques = []
     for column in keys:
         codes, distinct = pd.factorize(column)
         key = key * len(distinct) + codes
+        kept &= codes >= 0
         uniques.append(distinct)
-    order = np.argsort(key, kind="stable")
+    order = np.flatnonzero(kept)[np.argsort(key[kept], kind="stable")]
+    if not len(order):
+        return {}
     ordered = key[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     groups = {}

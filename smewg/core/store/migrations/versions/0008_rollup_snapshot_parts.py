@@ -33,7 +33,8 @@ def upgrade() -> None:
     # ordered as its rows were.
     op.execute(
         "INSERT INTO rollup_snapshot_parts (snapshot_id, position, indicator_id, source_snapshot_id, figures) "
-        "SELECT snapshot_id, MIN(id), indicator_id, snapshot_id, COUNT(*) FROM rollup_figures "
+        "SELECT snapshot_id, ROW_NUMBER() OVER (PARTITION BY snapshot_id ORDER BY MIN(id)) - 1, indicator_id, "
+        "snapshot_id, COUNT(*) FROM rollup_figures "
         f"WHERE statistic NOT IN {COVERAGE} GROUP BY snapshot_id, indicator_id"
     )
     with op.batch_alter_table('rollup_figures', schema=None) as batch_op:
