@@ -508,7 +508,7 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
         reused = frozenset(i.id for i in plan.all_indicators()) - touched if previous is not None else frozenset()
         data = observation_columns(session, used, year_of, indicators=None if previous is None else touched)
         figures, summaries = indicator_figures(
-            plan, context.year, data, fx, skip=reused, kept_summaries=previous.details["per_indicator"] if previous else None
+            plan, context.year, data, fx, skip=reused, kept_summaries=_kept_summaries(previous.details) if previous else None
         )
         coverage = coverage_figures(plan, context.year, summaries)
         submitted = sorted(s.id for s in used)
@@ -523,7 +523,10 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
                 "analytics": analytics,
                 **conversion_details(plan, context.year, summaries, fx),
                 "basis": basis,
-                "per_indicator": summaries,
+                # Each indicator's unconverted amounts are in "not_converted" above, not again here.
+                "per_indicator": {
+                    i: {k: v for k, v in summary.items() if k != "not_converted"} for i, summary in summaries.items()
+                },
                 "indicators_reused": len(reused),
                 "submissions": {str(y): {c: s.version for c, s in used_by_year[y].items()} for y in years},
                 "submission_ids": submission_ids,
@@ -535,6 +538,16 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
             return _unchanged(session, existing)
         stored = _store_figures(session, plan, snapshot_id, figures + coverage, reused, previous)
         return SnapshotResult(snapshot_id, True, submitted, stored)
+
+
+def _kept_summaries(details: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A snapshot's per-indicator summaries (see :func:`indicator_summaries`), each with its
+    unconverted amounts taken from the snapshot's list of them, in that list's order (from
+    which :func:`conversion_details` puts the same list together again)."""
+    listed: dict[str, list[dict[str, Any]]] = {}
+    for entry in details["not_converted"]:
+        listed.setdefault(entry["indicator"], []).append(entry)
+    return {i: {"not_converted": listed.get(i, []), **summary} for i, summary in details["per_indicator"].items()}
 
 
 def _insert_snapshot(session: Session, **values: Any) -> int | None:
