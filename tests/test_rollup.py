@@ -555,7 +555,7 @@ def _assert_equals_a_cold_rollup(year: int, rerun: pd.DataFrame, rerun_details: 
         (r.indicator, r.breakdown, r.statistic, tuple(r.economies), None if pd.isna(r.value) else r.value)
         for r in rerun.itertuples()
     ]
-    # the same figures in the same order, the reused ones copied in place
+    # the same figures in the same order, the reused ones read where an earlier snapshot holds them
     assert stored == [(f["indicator_id"], f["breakdown"], f["statistic"], tuple(f["economies"]), f["value"]) for f in cold]
     for name in ("fx_rates_used", "not_converted"):
         assert rerun_details[name] == conversion[name], name
