@@ -536,7 +536,8 @@ def test_a_frame_s_empty_cells_and_rows_without_a_year_are_read_as_the_store_giv
 def _assert_equals_a_cold_rollup(year: int, rerun: pd.DataFrame, rerun_details: dict) -> None:
     """The rerun's stored figures and FX details are exactly those computed from every used row."""
     from smewg.core.fx import load_fx
-    from smewg.work.rollup import compute_figures, observations_of, used_submissions
+    from smewg.work.cycles import used_submissions
+    from smewg.work.rollup import compute_figures, observations_of
     from tests.reference_rollup import compute_figures_per_pair
 
     engine = create_store_engine(get_settings().resolved_database_url)

@@ -22,8 +22,9 @@ from smewg.core.clock import now_utc
 from smewg.core.cycle import CycleContext, load_cycle_context
 from smewg.core.store import session_scope
 from smewg.core.store.models import ReviewVersionRow, ValidationResultRow
+from smewg.work.cycles import used_submissions
 from smewg.work.html_pages import page_template
-from smewg.work.rollup import observations_of, used_submissions
+from smewg.work.rollup import observations_of
 from smewg.work.status import status_document
 
 STATE_CLASS = {

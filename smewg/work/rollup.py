@@ -32,7 +32,6 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, cast
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -54,7 +53,7 @@ from smewg.core.store.models import (
     RollupSnapshotRow,
     SubmissionRow,
 )
-from smewg.work.cycles import get_or_create_cycle
+from smewg.work.cycles import first_usable_days, get_or_create_cycle, usable_versions, used_versions, versions_of_years
 from smewg.work.outbox import messages_per_economy
 
 ROLLUP_VERSION = "1"  # bump when figures change for the same inputs (a new snapshot for every cycle)
@@ -68,35 +67,6 @@ class SnapshotResult:
     created: bool
     submission_ids: list[int]
     figures: int
-
-
-def used_submissions(session: Session, plan_id: str, year: int, end_of_as_of: datetime) -> dict[str, SubmissionRow]:
-    """Per economy, the newest non-rejected version received before ``end_of_as_of``."""
-    return used_versions(versions_of_years(session, plan_id, [year])[year], end_of_as_of)
-
-
-def versions_of_years(session: Session, plan_id: str, years: Collection[int]) -> dict[int, list[SubmissionRow]]:
-    """Every version received for each of ``years``' cycles (one query), per economy oldest first."""
-    rows = session.execute(
-        select(CycleRow.year, SubmissionRow)
-        .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
-        .where(CycleRow.plan_id == plan_id, CycleRow.year.in_(sorted(years)))
-        .order_by(CycleRow.year, SubmissionRow.economy_code, SubmissionRow.version)
-    )
-    versions: dict[int, list[SubmissionRow]] = {year: [] for year in years}
-    for year, row in rows:
-        versions[year].append(row)
-    return versions
-
-
-def used_versions(versions: list[SubmissionRow], end_of_as_of: datetime) -> dict[str, SubmissionRow]:
-    """Per economy, the newest of ``versions`` (oldest first) that was not rejected and was
-    received before ``end_of_as_of``."""
-    used: dict[str, SubmissionRow] = {}
-    for version in versions:
-        if version.status != "rejected" and version.received_at < end_of_as_of:
-            used[version.economy_code] = version  # the last (newest) per economy wins
-    return used
 
 
 @dataclass(frozen=True)
@@ -135,9 +105,6 @@ class Observations:
 
     def take(self, positions: np.ndarray) -> Observations:
         return Observations(*(getattr(self, c)[positions] for c in self.COLUMNS))
-
-    def __len__(self) -> int:
-        return len(self.value)
 
 
 def observation_columns(
@@ -193,9 +160,9 @@ def _usd(data: Observations, fx: FxTable, rate_year: int) -> np.ndarray:
 
 
 def _groups(*keys: np.ndarray) -> dict[tuple[Any, ...], np.ndarray]:
-    """Positions of the rows of each distinct combination of ``keys``, in row order
-    (``groupby.indices`` without building a DataFrame; rows with a missing key belong to
-    no group, as there)."""
+    """Positions of the rows of each distinct combination of ``keys``, in row order: pandas'
+    ``groupby.indices`` without building a DataFrame (190 rows, a rerun's: 0.05 against
+    0.49 ms; 378,000 rows: the same). Rows with a missing key belong to no group, as there."""
     if not len(keys[0]):
         return {}
     key = np.zeros(len(keys[0]), dtype="int64")
@@ -436,17 +403,13 @@ def cycle_analytics(
 ) -> dict[str, Any]:
     """Response, timeliness, reminders and corrections, per economy and overall."""
     reminders = messages_per_economy(session, context.year, ("reminder",), up_to=as_of)
-    zone = ZoneInfo(context.calendar.timezone)
+    usable = usable_versions(all_versions, context.end_of_day(as_of))
+    first_arrival = first_usable_days(usable, context, as_of)
     per_economy = []
     for economy in context.catalogue.participating():
-        versions = [
-            v
-            for v in all_versions
-            if v.economy_code == economy.code and v.status != "rejected" and v.received_at < context.end_of_day(as_of)
-        ]
+        versions = [v for v in usable if v.economy_code == economy.code]
         deadline = context.calendar.deadline_for(economy.code)
-        # Lateness is judged by the first usable version's day (see cycles.first_usable_arrivals).
-        arrived = min(v.received_at for v in versions).astimezone(zone).date() if versions else None
+        arrived = first_arrival.get(economy.code)
         per_economy.append(
             {
                 "economy": economy.code,

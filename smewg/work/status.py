@@ -22,10 +22,9 @@ from smewg.core.store.models import (
     ValidationResultRow,
 )
 from smewg.work.cycle_steps import step_states
-from smewg.work.cycles import first_usable_arrivals
+from smewg.work.cycles import first_usable_days, used_versions, versions_of_years
 from smewg.work.formatting import counted
 from smewg.work.outbox import failed_runs_alerted, messages_per_economy
-from smewg.work.rollup import used_submissions
 
 
 def run_url(flow_run_id: str) -> str | None:
@@ -40,17 +39,6 @@ def cycle_status(settings: Settings, year: int, as_of: date) -> dict[str, Any]:
     require_store(settings.resolved_database_url)
     with open_cycle(settings, year) as context, session_scope(context.engine) as session:
         return status_document(session, context, as_of)
-
-
-def _newest_versions(session: Session, plan_id: str, year: int, end) -> dict[str, SubmissionRow]:
-    """Per economy, its newest version of any status received by ``end``."""
-    rows = session.scalars(
-        select(SubmissionRow)
-        .join(CycleRow, SubmissionRow.cycle_id == CycleRow.id)
-        .where(CycleRow.plan_id == plan_id, CycleRow.year == year, SubmissionRow.received_at < end)
-        .order_by(SubmissionRow.economy_code, SubmissionRow.version)
-    )
-    return {row.economy_code: row for row in rows}  # the last (newest) per economy wins
 
 
 def _rejection(session: Session, submission: SubmissionRow) -> str:
@@ -114,8 +102,9 @@ def _next_action(entry: dict[str, Any], as_of: date, deadline: date, chased: int
 def status_document(session: Session, context: CycleContext, as_of: date) -> dict[str, Any]:
     plan, year = context.catalogue.plan, context.year
     end = context.end_of_day(as_of)
-    used = used_submissions(session, plan.id, year, end)
-    first_arrival = first_usable_arrivals(session, context, as_of)
+    versions = versions_of_years(session, plan.id, [year])[year]
+    used = used_versions(versions, end)
+    first_arrival = first_usable_days(versions, context, as_of)
     chased = messages_per_economy(session, year, ("reminder", "escalation"), up_to=as_of)
     failed = failed_runs_alerted(session, year, before=end)
     cycle = session.scalar(select(CycleRow).where(CycleRow.plan_id == plan.id, CycleRow.year == year))
@@ -128,7 +117,7 @@ def status_document(session: Session, context: CycleContext, as_of: date) -> dic
         > 0
     )
     reviews = set(session.scalars(select(ReviewVersionRow.kind).where(ReviewVersionRow.plan_id == plan.id)))
-    newest = _newest_versions(session, plan.id, year, end)
+    newest = {v.economy_code: v for v in versions if v.received_at < end}  # of any status; the newest wins
     steps_reached = _steps_reached(session, year, as_of)
     economies = []
     for economy in context.catalogue.participating():
