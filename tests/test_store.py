@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import yaml
@@ -23,6 +24,7 @@ from smewg.core.store.models import (
     PlanRow,
     RollupSnapshotRow,
     SubmissionRow,
+    ValidationResultRow,
 )
 from smewg.work.catalogue_sync import load_catalogue_into_store
 from tests.conftest import FIXTURES
@@ -224,6 +226,55 @@ def test_the_same_file_twice_for_one_economy_and_cycle_is_refused(engine):
         assert session.scalar(select(func.count()).select_from(SubmissionRow)) == 1
 
 
+def test_json_columns_read_back_what_was_written_with_keys_as_json_makes_them(engine):
+    """Statistics and problems come from outside (GX results, economies' cells): they read
+    back as written, text untouched, with non-text keys made text as ``json`` would."""
+    load_catalogue_into_store(get_settings(), now=NOW)
+    statistics = {"evaluated_expectations": 12, 2022: "a year as a key", "ratio": 0.1 + 0.2, "big": 2**53 + 1}
+    problems = [{"row": 7, "message": "値 'x' <b>&amp;</b> \u2028 \"quoted\"", "value": None, "nested": [1.5, [True]]}]
+    with session_scope(engine) as session:
+        submission = _cycle_with_submission(session)
+        session.add(
+            ValidationResultRow(
+                submission_id=submission.id,
+                suite_name="kpi",
+                success=False,
+                evaluated_at=NOW,
+                statistics=statistics,
+                problems=problems,
+            )
+        )
+    with session_scope(engine) as session:
+        stored = session.scalars(select(ValidationResultRow)).one()
+        assert stored.statistics == {**{k: v for k, v in statistics.items() if k != 2022}, "2022": "a year as a key"}
+        assert stored.problems == problems
+
+
+def test_json_that_the_standard_library_wrote_with_nan_still_reads(smewg_home, monkeypatch):
+    """Stores written before the store used orjson may hold ``NaN`` in JSON text (``json.dumps``
+    writes it, SQLite keeps it; PostgreSQL never took it); orjson refuses it, so such a value
+    is read the old way."""
+    url = f"sqlite:///{smewg_home / 'old.db'}"
+    monkeypatch.setenv("SMEWG_DATABASE_URL", url)
+    engine = create_store_engine(url)
+    upgrade(engine)
+    load_catalogue_into_store(get_settings(), now=NOW)
+    with session_scope(engine) as session:
+        submission_id = _cycle_with_submission(session).id
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO validation_results (submission_id, suite_name, success, evaluated_at, statistics, problems)"
+                " VALUES (:s, 'kpi', 1, '2022-03-01 00:00:00.000000', :statistics, '[]')"
+            ),
+            {"s": submission_id, "statistics": '{"success_percent": NaN, "evaluated": 3}'},
+        )
+    with session_scope(engine) as session:
+        statistics = session.scalars(select(ValidationResultRow.statistics)).one()
+    assert statistics["evaluated"] == 3 and statistics["success_percent"] != statistics["success_percent"]
+    engine.dispose()
+
+
 @pytest.mark.parametrize("field, value", [("status", "maybe"), ("indicator_id", None)])
 def test_observation_constraints_hold_on_both_back_ends(engine, field, value):
     load_catalogue_into_store(get_settings(), now=NOW)
@@ -332,8 +383,9 @@ def test_a_stored_submission_reads_back_row_by_row(engine, rows, monkeypatch):
 
 def test_a_flow_steps_share_the_store_engine_and_a_replaced_store_file_is_opened_afresh(smewg_home, tmp_path):
     """Each step of a flow run opens a cycle context; they share one engine per store (its
-    compiled statements are kept), and closing a context closes its connections, so a
-    store file replaced between steps is the one read next."""
+    compiled statements and pooled connections are kept), yet a store file replaced between
+    steps, deleted and made again or renamed over, is the one read next: a pooled
+    connection still reads the file it opened."""
     import sqlite3
 
     from smewg.core.cycle import open_cycle
@@ -343,21 +395,35 @@ def test_a_flow_steps_share_the_store_engine_and_a_replaced_store_file_is_opened
     with open_cycle(settings, 2022) as first, open_cycle(settings, 2022) as second:
         assert first.engine is second.engine
 
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+    path = tmp_path / "store.db"
+    url = f"sqlite:///{path}"
     engine = shared_store_engine(url)
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE marker (x INTEGER)"))
         connection.execute(text("INSERT INTO marker VALUES (1)"))
-    engine.dispose()  # what closing a context does
-    (tmp_path / "store.db").unlink()
-    with sqlite3.connect(tmp_path / "store.db") as replaced:
-        replaced.execute("CREATE TABLE marker (x INTEGER)")
-        replaced.execute("INSERT INTO marker VALUES (2)")
-    replaced.close()
+    assert engine.pool.checkedin() == 1  # kept open for the next step
 
+    def new_store(at: Path, marker: int) -> None:
+        with sqlite3.connect(at) as replacement:
+            replacement.execute("CREATE TABLE marker (x INTEGER)")
+            replacement.execute("INSERT INTO marker VALUES (?)", (marker,))
+        replacement.close()
+
+    path.unlink()
+    new_store(path, 2)
     assert shared_store_engine(url) is engine
     with engine.connect() as connection:
         assert connection.execute(text("SELECT x FROM marker")).scalar_one() == 2
+
+    new_store(tmp_path / "restored.db", 3)
+    (tmp_path / "restored.db").replace(path)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT x FROM marker")).scalar_one() == 3
+    with engine.begin() as connection:  # the file as it stands is the one written
+        connection.execute(text("INSERT INTO marker VALUES (4)"))
+    with sqlite3.connect(path) as reader:
+        assert [x for (x,) in reader.execute("SELECT x FROM marker ORDER BY x")] == [3, 4]
+    reader.close()
 
 
 def _figure_rows(connection, snapshot_id: int) -> list[tuple]:

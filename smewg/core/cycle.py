@@ -51,10 +51,10 @@ class CycleContext:
         return shared_store_engine(self.settings.resolved_database_url)
 
     def close(self) -> None:
-        """Release the store's connections (a no-op when the store was never used); the
-        engine and its compiled statements stay for the next context."""
-        if "engine" in self.__dict__:
-            self.__dict__.pop("engine").dispose()
+        """Let go of the store's engine. Its sessions have already returned their
+        connections to its pool, where the next context finds them (see
+        :func:`shared_store_engine`)."""
+        self.__dict__.pop("engine", None)
 
     def end_of_day(self, day: date) -> datetime:
         """The first instant after ``day`` in the plan's time zone (for "received by" checks)."""
