@@ -28,18 +28,18 @@ from __future__ import annotations
 import hashlib
 import json
 import statistics
-from collections.abc import Collection, Mapping
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, Table, func, insert, or_, select
+from sqlalchemy import Select, Table, bindparam, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import ReturnsRows
 
 from smewg.core.catalogue import Plan
 from smewg.core.cycle import CycleContext
@@ -51,9 +51,15 @@ from smewg.core.store.models import (
     RollupFigureRow,
     RollupSnapshotPartRow,
     RollupSnapshotRow,
-    SubmissionRow,
 )
-from smewg.work.cycles import first_usable_days, get_or_create_cycle, usable_versions, used_versions, versions_of_years
+from smewg.work.cycles import (
+    Version,
+    first_usable_days,
+    get_or_create_cycle_id,
+    usable_versions,
+    used_versions,
+    versions_of_years,
+)
 from smewg.work.outbox import messages_per_economy
 
 ROLLUP_VERSION = "1"  # bump when figures change for the same inputs (a new snapshot for every cycle)
@@ -108,14 +114,17 @@ class Observations:
 
 
 def observation_columns(
-    session: Session, submissions: list[SubmissionRow], year_of: dict[int, int], *, indicators: Collection[str] | None = None
+    session: Session, submissions: list[Version], year_of: dict[int, int], *, indicators: Collection[str] | None = None
 ) -> Observations:
     """Rows of those versions that were not quarantined, with economy and year (only those of
     ``indicators`` if given)."""
-    query = _rows_of([s.id for s in submissions])
-    if indicators is not None:
-        query = query.where(ObservationRow.indicator_id.in_(sorted(indicators)))
-    rows = session.execute(query).all() if submissions else []
+    submission_ids = [s.id for s in submissions]
+    if not submissions:
+        rows: Sequence[Any] = ()
+    elif indicators is None:
+        rows = session.execute(_ROWS, {"submission_ids": submission_ids}).all()
+    else:
+        rows = session.execute(_ROWS_OF_INDICATORS, {"submission_ids": submission_ids, "indicators": sorted(indicators)}).all()
     columns = list(zip(*rows, strict=True)) if rows else [()] * 6
     submission, indicator, breakdown, value, unit, note = columns
     # Economy and year once per submission, not once per row.
@@ -133,23 +142,21 @@ def observation_columns(
 
 
 def observations_of(
-    session: Session, submissions: list[SubmissionRow], year_of: dict[int, int], *, indicators: Collection[str] | None = None
+    session: Session, submissions: list[Version], year_of: dict[int, int], *, indicators: Collection[str] | None = None
 ) -> pd.DataFrame:
     """:func:`observation_columns` as a frame."""
     columns = observation_columns(session, submissions, year_of, indicators=indicators)
     return pd.DataFrame({c: getattr(columns, c) for c in Observations.COLUMNS})
 
 
-def _rows_of(submission_ids: list[int]) -> Select:
-    """The rows the rollup reads of those submissions: every one that was not quarantined."""
-    return select(
-        ObservationRow.submission_id,
-        ObservationRow.indicator_id,
-        ObservationRow.breakdown,
-        ObservationRow.value,
-        ObservationRow.unit,
-        ObservationRow.note,
-    ).where(ObservationRow.submission_id.in_(submission_ids), ObservationRow.status != "quarantined")
+_OBSERVATIONS = cast("Table", ObservationRow.__table__)
+# The statements a rollup runs, built once with bind parameters: building and keying one per
+# call cost a 60-pair rerun more than running it on its few hundred rows.
+_ROWS = select(
+    *(_OBSERVATIONS.c[name] for name in ("submission_id", "indicator_id", "breakdown", "value", "unit", "note"))
+).where(_OBSERVATIONS.c.submission_id.in_(bindparam("submission_ids", expanding=True)), _OBSERVATIONS.c.status != "quarantined")
+"""The rows the rollup reads of some submissions: every one that was not quarantined."""
+_ROWS_OF_INDICATORS = _ROWS.where(_OBSERVATIONS.c.indicator_id.in_(bindparam("indicators", expanding=True)))
 
 
 def _usd(data: Observations, fx: FxTable, rate_year: int) -> np.ndarray:
@@ -399,15 +406,17 @@ def conversion_details(plan: Plan, year: int, summaries: dict[str, dict[str, Any
 
 
 def cycle_analytics(
-    session: Session, context: CycleContext, used: dict[str, SubmissionRow], as_of: date, all_versions: list[SubmissionRow]
+    session: Session, context: CycleContext, used: dict[str, Version], as_of: date, all_versions: list[Version]
 ) -> dict[str, Any]:
     """Response, timeliness, reminders and corrections, per economy and overall."""
     reminders = messages_per_economy(session, context.year, ("reminder",), up_to=as_of)
     usable = usable_versions(all_versions, context.end_of_day(as_of))
     first_arrival = first_usable_days(usable, context, as_of)
+    sent: dict[str, int] = {}
+    for version in usable:
+        sent[version.economy_code] = sent.get(version.economy_code, 0) + 1
     per_economy = []
     for economy in context.catalogue.participating():
-        versions = [v for v in usable if v.economy_code == economy.code]
         deadline = context.calendar.deadline_for(economy.code)
         arrived = first_arrival.get(economy.code)
         per_economy.append(
@@ -417,7 +426,7 @@ def cycle_analytics(
                 "on_time": arrived is not None and arrived <= deadline,
                 "days_from_call": (arrived - context.calendar.call_for_data).days if arrived else None,
                 "reminders_sent": reminders.get(economy.code, 0),
-                "correction_rounds": max(0, len(versions) - 1),
+                "correction_rounds": max(0, sent.get(economy.code, 0) - 1),
                 "version_used": used[economy.code].version if economy.code in used else None,
             }
         )
@@ -440,7 +449,7 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
     plan = context.catalogue.plan
     fx = load_fx(context.settings.fx_file)
     with session_scope(context.engine) as session:
-        cycle = get_or_create_cycle(session, plan.id, context.year, now=now)
+        cycle_id = get_or_create_cycle_id(session, plan.id, context.year, now=now)
         end = context.end_of_day(as_of)
         years = sorted({context.year, context.year - 1, plan.period.start} & set(plan.period.years))
         versions = versions_of_years(session, plan.id, years)
@@ -461,7 +470,7 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
                 }
             ).encode()
         ).hexdigest()
-        existing, latest = _snapshot_of_inputs_and_latest(session, cycle.id, key)
+        existing, latest = _snapshot_of_inputs_and_latest(session, cycle_id, key)
         if existing is not None:
             return _unchanged(session, existing)
         # Everything the figures depend on besides the submissions' rows.
@@ -477,7 +486,7 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
         submitted = sorted(s.id for s in used)
         snapshot_id = _insert_snapshot(
             session,
-            cycle_id=cycle.id,
+            cycle_id=cycle_id,
             inputs_key=key,
             submission_ids=submitted,
             as_of=as_of,
@@ -496,7 +505,7 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
             },
         )
         if snapshot_id is None:  # a rollup beside this one recorded the same inputs first
-            existing, _ = _snapshot_of_inputs_and_latest(session, cycle.id, key)
+            existing, _ = _snapshot_of_inputs_and_latest(session, cycle_id, key)
             assert existing is not None
             return _unchanged(session, existing)
         stored = _store_figures(session, plan, snapshot_id, figures + coverage, reused, previous)
@@ -513,18 +522,33 @@ def _kept_summaries(details: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {i: {"not_converted": listed.get(i, []), **summary} for i, summary in details["per_indicator"].items()}
 
 
+_SNAPSHOTS = cast("Table", RollupSnapshotRow.__table__)
+_INSERT_SNAPSHOT = {
+    # ``on_conflict_do_nothing`` exists only on the dialects' own inserts.
+    "postgresql": postgresql_insert(_SNAPSHOTS)
+    .on_conflict_do_nothing(index_elements=["cycle_id", "inputs_key"])
+    .returning(_SNAPSHOTS.c.id),
+    "sqlite": sqlite_insert(_SNAPSHOTS)
+    .on_conflict_do_nothing(index_elements=["cycle_id", "inputs_key"])
+    .returning(_SNAPSHOTS.c.id),
+}
+
+
 def _insert_snapshot(session: Session, **values: Any) -> int | None:
     """Insert a snapshot row; its id, or None when the cycle already has one of these inputs
     (``INSERT ... ON CONFLICT DO NOTHING``: one statement, where a savepoint around an ORM
     flush took three; PostgreSQL waits for a concurrent insert of the same key to end)."""
-    table = cast("Table", RollupSnapshotRow.__table__)
-    key = ["cycle_id", "inputs_key"]
-    statement: ReturnsRows
-    if session.get_bind().dialect.name == "postgresql":
-        statement = postgresql_insert(table).values(**values).on_conflict_do_nothing(index_elements=key).returning(table.c.id)
-    else:
-        statement = sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=key).returning(table.c.id)
-    return session.execute(statement).scalar()
+    return session.execute(_INSERT_SNAPSHOT[session.get_bind().dialect.name], values).scalar()
+
+
+_SNAPSHOT_OF_INPUTS_AND_LATEST = select(RollupSnapshotRow).where(
+    RollupSnapshotRow.cycle_id == bindparam("cycle_id"),
+    or_(
+        RollupSnapshotRow.inputs_key == bindparam("inputs_key"),
+        RollupSnapshotRow.id
+        == select(func.max(RollupSnapshotRow.id)).where(RollupSnapshotRow.cycle_id == bindparam("cycle_id")).scalar_subquery(),
+    ),
+)
 
 
 def _snapshot_of_inputs_and_latest(
@@ -532,12 +556,7 @@ def _snapshot_of_inputs_and_latest(
 ) -> tuple[RollupSnapshotRow | None, RollupSnapshotRow | None]:
     """The cycle's snapshot of exactly these inputs, if one was made, and its latest snapshot
     (one query)."""
-    latest = select(func.max(RollupSnapshotRow.id)).where(RollupSnapshotRow.cycle_id == cycle_id).scalar_subquery()
-    found = session.scalars(
-        select(RollupSnapshotRow).where(
-            RollupSnapshotRow.cycle_id == cycle_id, or_(RollupSnapshotRow.inputs_key == key, RollupSnapshotRow.id == latest)
-        )
-    ).all()
+    found = session.scalars(_SNAPSHOT_OF_INPUTS_AND_LATEST, {"cycle_id": cycle_id, "inputs_key": key}).all()
     return next((s for s in found if s.inputs_key == key), None), max(found, key=lambda s: s.id, default=None)
 
 
@@ -551,7 +570,7 @@ def _touched_since(
 ) -> tuple[RollupSnapshotRow | None, frozenset[str]]:
     """``previous`` (the cycle's latest snapshot), if its figures can be reused, and the indicators whose
     inputs changed since it: only the rows of the versions that replaced others are read
-    and compared, indicator by indicator (a content hash of each side's rows).
+    and compared, indicator by indicator (each side's rows as a multiset: their order does not count).
 
     (None, ...) when nothing can be reused: no earlier snapshot, or one computed on another
     plan, FX table, rollup version or set of years, or before snapshots kept what reuse needs.
@@ -569,15 +588,13 @@ def _touched_since(
         if before[year].get(economy) != submission_ids[year].get(economy)
     ]
     ids = sorted({i for pair in replaced for i in pair if i is not None})
-    rows = session.execute(_rows_of(ids)).all()
-    content: dict[tuple[Any, Any], list[tuple[Any, ...]]] = {}
-    for submission, indicator, *row in rows:
-        content.setdefault((submission, indicator), []).append(tuple(row))
-    digest = {key: hashlib.sha256(repr(sorted(side, key=repr)).encode()).digest() for key, side in content.items()}
+    content: dict[tuple[Any, Any], Counter[tuple[Any, ...]]] = {}
+    for submission, indicator, *row in session.execute(_ROWS, {"submission_ids": ids}):
+        content.setdefault((submission, indicator), Counter())[tuple(row)] += 1
     indicators = {indicator for _, indicator in content}
 
-    def rows_of(submission: int | None, indicator: str) -> bytes | None:
-        return None if submission is None else digest.get((submission, indicator))
+    def rows_of(submission: int | None, indicator: str) -> Counter[tuple[Any, ...]] | None:
+        return None if submission is None else content.get((submission, indicator))
 
     touched = {i for old, new in replaced for i in indicators if rows_of(old, i) != rows_of(new, i)}
     return previous, frozenset(touched)
@@ -619,13 +636,14 @@ def _store_figures(
     return sum(part["figures"] for part in parts) + coverage
 
 
+_PARTS = select(
+    RollupSnapshotPartRow.indicator_id, RollupSnapshotPartRow.source_snapshot_id, RollupSnapshotPartRow.figures
+).where(RollupSnapshotPartRow.snapshot_id == bindparam("snapshot_id"))
+
+
 def _parts_of(session: Session, snapshot_id: int) -> dict[str, tuple[int, int]]:
     """Indicator -> (the snapshot holding its figures, how many) for one snapshot."""
-    rows = session.execute(
-        select(RollupSnapshotPartRow.indicator_id, RollupSnapshotPartRow.source_snapshot_id, RollupSnapshotPartRow.figures).where(
-            RollupSnapshotPartRow.snapshot_id == snapshot_id
-        )
-    )
+    rows = session.execute(_PARTS, {"snapshot_id": snapshot_id})
     return {indicator: (source, figures) for indicator, source, figures in rows}
 
 

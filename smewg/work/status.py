@@ -18,11 +18,10 @@ from smewg.core.store.models import (
     NotificationRow,
     ReviewVersionRow,
     RollupSnapshotRow,
-    SubmissionRow,
     ValidationResultRow,
 )
 from smewg.work.cycle_steps import step_states
-from smewg.work.cycles import first_usable_days, used_versions, versions_of_years
+from smewg.work.cycles import Version, first_usable_days, used_versions, versions_of_years
 from smewg.work.formatting import counted
 from smewg.work.outbox import failed_runs_alerted, messages_per_economy
 
@@ -41,7 +40,7 @@ def cycle_status(settings: Settings, year: int, as_of: date) -> dict[str, Any]:
         return status_document(session, context, as_of)
 
 
-def _rejection(session: Session, submission: SubmissionRow) -> str:
+def _rejection(session: Session, submission: Version) -> str:
     """Why a version was rejected: its first error, as the economy was told."""
     problems = session.scalar(select(ValidationResultRow.problems).where(ValidationResultRow.submission_id == submission.id))
     errors = [p for p in problems or [] if p.get("severity") == "error"] or list(problems or [])
