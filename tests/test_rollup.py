@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from smewg.core.paths import FX_FILE
@@ -681,3 +683,29 @@ def test_the_fx_table_is_parsed_once_per_content_and_an_edit_is_read_again(tmp_p
     path.write_text("base: USD\nrates:\n  2022:\n    JPY: -1\n", encoding="utf-8")
     with pytest.raises(FxError, match="fx.yaml"):
         load_fx(path)
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(members=st.dictionaries(st.text(), _JSON_VALUES, max_size=5), encoded=st.sets(st.text()))
+def test_snapshot_keys_hash_exactly_what_json_writes_even_for_members_written_once(members, encoded):
+    """Snapshots in the store were keyed by the SHA-256 of ``json.dumps`` of their inputs; the
+    plan is now written once per plan, and the key of the same inputs must not change (a
+    rerun on them would otherwise make a new snapshot)."""
+    import hashlib
+    import json
+
+    from smewg.work.rollup import _Encoded, _json_digest
+
+    def written_once(value):
+        return {n: _Encoded(json.dumps(v)) if n in encoded else v for n, v in value.items()}
+
+    assert _json_digest(written_once(members)) == hashlib.sha256(json.dumps(members).encode()).hexdigest()
+    listed = list(members.values())
+    once = [_Encoded(json.dumps(v)) if n in encoded else v for n, v in members.items()]
+    assert _json_digest(once) == hashlib.sha256(json.dumps(listed).encode()).hexdigest()

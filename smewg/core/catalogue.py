@@ -8,9 +8,11 @@ a Secretariat officer editing the file knows where to look.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -162,6 +164,12 @@ class Plan(_Strict):
         return self
 
     # -- navigation ---------------------------------------------------------------
+
+    @cached_property
+    def json_text(self) -> str:
+        """The plan's JSON form as ``json.dumps`` writes it, made once per plan (rollups hash
+        it on every run)."""
+        return json.dumps(self.model_dump(mode="json"))
 
     def objectives(self) -> Iterator[Objective]:
         for priority in self.priorities:

@@ -95,8 +95,8 @@ def versions_of_years(session: Session, plan_id: str, years: Collection[int]) ->
     """Every version received for each of ``years``' cycles (one query), per economy oldest first."""
     versions: dict[int, list[Version]] = {year: [] for year in years}
     rows = cast("Iterable[tuple[int, Any]]", session.execute(_VERSIONS, {"plan_id": plan_id, "years": sorted(years)}))
-    for year, *fields in rows:
-        versions[year].append(Version(*fields))
+    for year, *columns in rows:
+        versions[year].append(Version(*columns))
     return versions
 
 
