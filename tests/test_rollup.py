@@ -637,6 +637,32 @@ def test_a_chain_of_reruns_reads_each_indicator_from_the_snapshot_that_computed_
     assert jpn["correction_rounds"] == first_jpn["correction_rounds"] + 1
 
 
+def test_a_file_sent_again_with_its_rows_reordered_touches_only_the_indicator_whose_value_moved(dataset):
+    """A rerun compares each indicator's rows as a multiset: the same rows in another order
+    are no change (every indicator reused), one value moved among them recomputes its
+    indicator alone, and the figures equal a cold rollup's."""
+    indicators = len(list(h.context(2023).catalogue.plan.all_indicators()))
+    reordered = [list(r) for r in reversed(dataset[2023]["KOR"])]
+    h.write_csv(h.inbox("KOR", 2023) / "KOR-2023-reordered.csv", reordered, received=datetime(2023, 12, 30, 6, tzinfo=UTC))
+    collect_all(h.context(2023), date(2023, 12, 31))
+    dataset[2023]["KOR"] = reordered
+    _, details = _snapshot(2023)
+    assert details["submissions"]["2023"]["KOR"] >= 2  # the reordered file is the version used
+    assert details["indicators_reused"] == indicators
+
+    row = next(r for r in reordered if r[4] != "" and r[5] != "percent")
+    corrected = [list(r) for r in reordered]
+    corrected[reordered.index(row)][4] = float(row[4]) + 5
+    corrected[0], corrected[-1] = corrected[-1], corrected[0]
+    h.write_csv(h.inbox("KOR", 2023) / "KOR-2023-moved.csv", corrected, received=datetime(2023, 12, 30, 7, tzinfo=UTC))
+    collect_all(h.context(2023), date(2023, 12, 31))
+    dataset[2023]["KOR"] = corrected
+    figures, details = _snapshot(2023)
+    assert details["indicators_reused"] == indicators - 1
+    assert _indicators_stored_by_latest_snapshot(2023) == {row[2], *_coverage_groups(h.context(2023).catalogue.plan)}
+    _assert_equals_a_cold_rollup(2023, figures, details)
+
+
 def test_the_readable_exports_round_figures_as_people_read_them(dataset, tmp_path):
     """The CSV and XLSX for people: counts and USD sums whole, means and medians to 2
     decimals, changes to 1 (percent) or 2 (pp); the SDMX file keeps full precision; sheet

@@ -605,15 +605,19 @@ def _touched_since(
         if before[year].get(economy) != submission_ids[year].get(economy)
     ]
     ids = sorted({i for pair in replaced for i in pair if i is not None})
-    content: dict[tuple[Any, Any], Counter[tuple[Any, ...]]] = {}
+    content: dict[tuple[Any, Any], list[tuple[Any, ...]]] = {}
     for submission, indicator, *row in session.execute(_ROWS, {"submission_ids": ids}).all():
-        content.setdefault((submission, indicator), Counter())[tuple(row)] += 1
+        content.setdefault((submission, indicator), []).append(tuple(row))
     indicators = {indicator for _, indicator in content}
 
-    def rows_of(submission: int | None, indicator: str) -> Counter[tuple[Any, ...]] | None:
-        return None if submission is None else content.get((submission, indicator))
+    def changed(old: int | None, new: int | None, indicator: str) -> bool:
+        before = content.get((old, indicator)) if old is not None else None
+        after = content.get((new, indicator)) if new is not None else None
+        if before == after:  # a file sent again mostly keeps its rows' order: no need to count them
+            return False
+        return before is None or after is None or Counter(before) != Counter(after)
 
-    touched = {i for old, new in replaced for i in indicators if rows_of(old, i) != rows_of(new, i)}
+    touched = {i for old, new in replaced for i in indicators if changed(old, new, i)}
     return previous, frozenset(touched)
 
 
