@@ -9,7 +9,7 @@ import pytest
 import yaml
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, inspect, make_url, select, text
 from sqlalchemy.exc import IntegrityError
 
 from smewg.core.paths import DEFAULT_PLAN_FILE
@@ -424,6 +424,27 @@ def test_a_flow_steps_share_the_store_engine_and_a_replaced_store_file_is_opened
     with sqlite3.connect(path) as reader:
         assert [x for (x,) in reader.execute("SELECT x FROM marker ORDER BY x")] == [3, 4]
     reader.close()
+
+
+def test_a_copy_of_the_store_file_made_after_a_step_holds_every_commit_of_that_step(smewg_home, tmp_path):
+    """The pool keeps connections open between steps, and SQLite in WAL mode keeps recent
+    commits beside the file until it checkpoints; closing a step's context checkpoints, so
+    the file copied on its own (as an officer would copy it) is complete."""
+    import shutil
+    import sqlite3
+
+    from smewg.core.cycle import open_cycle
+
+    settings = get_settings()
+    with open_cycle(settings, 2022) as context, context.engine.begin() as connection:
+        connection.execute(text("CREATE TABLE marker (x INTEGER)"))
+        connection.execute(text("INSERT INTO marker VALUES (7)"))
+    assert context.engine.pool.checkedin() >= 1  # still open: SQLite has not checkpointed by itself
+    store = make_url(settings.resolved_database_url).database
+    shutil.copyfile(store, tmp_path / "copy.db")  # the file alone, not its -wal
+    with sqlite3.connect(tmp_path / "copy.db") as copy:
+        assert copy.execute("SELECT x FROM marker").fetchall() == [(7,)]
+    copy.close()
 
 
 def _figure_rows(connection, snapshot_id: int) -> list[tuple]:

@@ -2,6 +2,7 @@
 
 from smewg.core.store.db import (
     StoreMissing,
+    checkpoint,
     create_store_engine,
     current_revision,
     head_revision,
@@ -15,6 +16,7 @@ from smewg.core.store.db import (
 
 __all__ = [
     "StoreMissing",
+    "checkpoint",
     "read_session",
     "require_store",
     "create_store_engine",

@@ -143,6 +143,19 @@ def shared_store_engine(url: str) -> Engine:
         return engine
 
 
+def checkpoint(engine: Engine) -> None:
+    """Copy a SQLite store's commits from its write-ahead log into the file itself (a
+    ``PASSIVE`` checkpoint: it waits for nobody), so that a copy of the file alone holds
+    every commit made so far, even though the pool keeps connections open (SQLite checkpoints
+    by itself only when the last connection closes, or every 1,000 pages). Nothing to do for
+    PostgreSQL, or for a store file that is not there."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or not Path(database).is_file():
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+
 def _alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
