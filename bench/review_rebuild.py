@@ -80,14 +80,6 @@ def build(as_of: date, *, refresh: bool) -> tuple[float, int, int, float]:
     return time.perf_counter() - start, result.version, len(result.changed), rolled[2022]
 
 
-def connect_pool() -> None:
-    from smewg.core.cycle import open_cycle
-    from smewg.core.settings import get_settings
-
-    with open_cycle(get_settings(), 2022) as context, context.engine.connect() as connection:
-        connection.exec_driver_sql("SELECT 1")
-
-
 def correct_one_figure() -> str:
     from smewg.core.cycle import open_cycle
     from smewg.core.settings import get_settings
@@ -123,10 +115,9 @@ def main() -> None:
         correct_one_figure()
         build(AS_OF, refresh=True)
         for run in range(args.runs):
-            # A fresh copy of the store at the same path, its pool connected, untimed.
+            # A fresh copy of the store at the same path.
             shutil.rmtree(home)
             shutil.copytree(dataset, home)
-            connect_pool()
             cold, version, _, cold_rollup = build(AS_OF, refresh=True)
             assert version == 1
             economy = correct_one_figure()

@@ -9,9 +9,7 @@ accepted submissions on SQLite (untimed). Each run works on a fresh copy of that
 always at the same path, after an untimed rollup and rerun there: the process's engine for
 that path has then compiled its statements, for the cold rollup as for the rerun (before
 session 8 only the rerun had them compiled, which flattered the ratio at 60 pairs: 0.35
-against 0.44 measured fairly). Since session 9 the engine's pool keeps its connections
-between runs, so before each cold rollup the pool connects to the fresh copy, untimed, as it
-already is for the rerun:
+against 0.44 measured fairly):
 
 * cold: the 2023 rollup with no snapshot before it (every figure computed and stored);
 * rerun: KOR resends its 2023 file with one value changed (stored, untimed), then the
@@ -120,16 +118,6 @@ def correct_kor(pairs: int) -> None:
     engine.dispose()
 
 
-def connect_pool() -> None:
-    """Untimed: the engine's pool connects to the fresh copy of the store, as it already is
-    for the rerun (a worker's pool keeps its connections between runs)."""
-    from smewg.core.cycle import open_cycle
-    from smewg.core.settings import get_settings
-
-    with open_cycle(get_settings(), YEAR) as context, context.engine.connect() as connection:
-        connection.exec_driver_sql("SELECT 1")
-
-
 def rollup_once() -> tuple[float, int]:
     from smewg.core.cycle import open_cycle
     from smewg.core.settings import get_settings
@@ -183,7 +171,6 @@ def main() -> None:
                 # both run with statements compiled, as in a long-lived worker.
                 shutil.rmtree(home)
                 shutil.copytree(store, home)
-                connect_pool()
                 cold, _ = rollup_once()
                 correct_kor(pairs)
                 rerun, rerun_snapshot = rollup_once()

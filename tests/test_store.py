@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import yaml
@@ -381,55 +380,55 @@ def test_a_stored_submission_reads_back_row_by_row(engine, rows, monkeypatch):
     assert outcome.rows_quarantined == sum(1 for k in n if k % 13 == 0)
 
 
-def test_a_flow_steps_share_the_store_engine_and_a_replaced_store_file_is_opened_afresh(smewg_home, tmp_path):
+@pytest.mark.parametrize("restore", ["rename over", "delete and copy"])
+def test_a_store_restored_between_steps_is_read_as_restored_and_written_to(smewg_home, tmp_path, restore):
     """Each step of a flow run opens a cycle context; they share one engine per store (its
-    compiled statements and pooled connections are kept), yet a store file replaced between
-    steps, deleted and made again or renamed over, is the one read next: a pooled
-    connection still reads the file it opened."""
+    compiled statements are kept), and closing a context closes its connections. SQLite then
+    folds its write-ahead log into the file and deletes it, so a store restored from a
+    backup between steps (a WAL-mode file, as every copy of the store is) is read as
+    restored, and the next step writes into it. Connections kept open between steps left
+    the old log at the path and mixed it into the restored store."""
+    import os
+    import shutil
     import sqlite3
 
     from smewg.core.cycle import open_cycle
-    from smewg.core.store import shared_store_engine
 
     settings = get_settings()
     with open_cycle(settings, 2022) as first, open_cycle(settings, 2022) as second:
         assert first.engine is second.engine
+    store = make_url(settings.resolved_database_url).database
+    backup = tmp_path / "backup.db"
 
-    path = tmp_path / "store.db"
-    url = f"sqlite:///{path}"
-    engine = shared_store_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("CREATE TABLE marker (x INTEGER)"))
-        connection.execute(text("INSERT INTO marker VALUES (1)"))
-    assert engine.pool.checkedin() == 1  # kept open for the next step
+    def step(statement: str) -> list[int]:
+        with open_cycle(settings, 2022) as context, context.engine.begin() as connection:
+            connection.execute(text(statement))
+            return [x for (x,) in connection.execute(text("SELECT x FROM marker ORDER BY x"))]
 
-    def new_store(at: Path, marker: int) -> None:
-        with sqlite3.connect(at) as replacement:
-            replacement.execute("CREATE TABLE marker (x INTEGER)")
-            replacement.execute("INSERT INTO marker VALUES (?)", (marker,))
-        replacement.close()
+    step("CREATE TABLE marker (x INTEGER)")
+    step("INSERT INTO marker VALUES (1)")
+    with sqlite3.connect(store) as live, sqlite3.connect(backup) as copy:
+        live.backup(copy)
+    live.close()
+    copy.close()
+    assert step("INSERT INTO marker VALUES (2)") == [1, 2]
 
-    path.unlink()
-    new_store(path, 2)
-    assert shared_store_engine(url) is engine
-    with engine.connect() as connection:
-        assert connection.execute(text("SELECT x FROM marker")).scalar_one() == 2
-
-    new_store(tmp_path / "restored.db", 3)
-    (tmp_path / "restored.db").replace(path)
-    with engine.connect() as connection:
-        assert connection.execute(text("SELECT x FROM marker")).scalar_one() == 3
-    with engine.begin() as connection:  # the file as it stands is the one written
-        connection.execute(text("INSERT INTO marker VALUES (4)"))
-    with sqlite3.connect(path) as reader:
-        assert [x for (x,) in reader.execute("SELECT x FROM marker ORDER BY x")] == [3, 4]
+    if restore == "rename over":
+        shutil.copyfile(backup, tmp_path / "restored.db")
+        os.replace(tmp_path / "restored.db", store)
+    else:
+        os.unlink(store)
+        shutil.copyfile(backup, store)
+    assert step("SELECT 1") == [1]
+    assert step("INSERT INTO marker VALUES (3)") == [1, 3]
+    with sqlite3.connect(store) as reader:
+        assert [x for (x,) in reader.execute("SELECT x FROM marker ORDER BY x")] == [1, 3]
     reader.close()
 
 
 def test_a_copy_of_the_store_file_made_after_a_step_holds_every_commit_of_that_step(smewg_home, tmp_path):
-    """The pool keeps connections open between steps, and SQLite in WAL mode keeps recent
-    commits beside the file until it checkpoints; closing a step's context checkpoints, so
-    the file copied on its own (as an officer would copy it) is complete."""
+    """Closing a step's context closes its connections, and SQLite folds the write-ahead
+    log into the file: the file copied on its own (as an officer would copy it) is complete."""
     import shutil
     import sqlite3
 
@@ -439,7 +438,6 @@ def test_a_copy_of_the_store_file_made_after_a_step_holds_every_commit_of_that_s
     with open_cycle(settings, 2022) as context, context.engine.begin() as connection:
         connection.execute(text("CREATE TABLE marker (x INTEGER)"))
         connection.execute(text("INSERT INTO marker VALUES (7)"))
-    assert context.engine.pool.checkedin() >= 1  # still open: SQLite has not checkpointed by itself
     store = make_url(settings.resolved_database_url).database
     shutil.copyfile(store, tmp_path / "copy.db")  # the file alone, not its -wal
     with sqlite3.connect(tmp_path / "copy.db") as copy:

@@ -17,7 +17,7 @@ from smewg.core.calendar import Calendar, calendar_path, load_calendar
 from smewg.core.catalogue import Catalogue, load_catalogue
 from smewg.core.channels import ChannelDirectory, load_channels
 from smewg.core.settings import Settings
-from smewg.core.store import checkpoint, shared_store_engine
+from smewg.core.store import shared_store_engine
 
 
 class CycleContext:
@@ -51,12 +51,11 @@ class CycleContext:
         return shared_store_engine(self.settings.resolved_database_url)
 
     def close(self) -> None:
-        """Let go of the store's engine, its commits in the store file itself (see
-        :func:`checkpoint`). Its sessions have already returned their connections to its
-        pool, where the next context finds them (see :func:`shared_store_engine`)."""
-        engine = self.__dict__.pop("engine", None)
-        if engine is not None:
-            checkpoint(engine)
+        """Release the store's connections (a no-op when the store was never used); the
+        engine and its compiled statements stay for the next context. Closing them lets
+        SQLite fold its write-ahead log into the store file (see :func:`shared_store_engine`)."""
+        if "engine" in self.__dict__:
+            self.__dict__.pop("engine").dispose()
 
     def end_of_day(self, day: date) -> datetime:
         """The first instant after ``day`` in the plan's time zone (for "received by" checks)."""

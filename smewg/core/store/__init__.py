@@ -2,7 +2,6 @@
 
 from smewg.core.store.db import (
     StoreMissing,
-    checkpoint,
     create_store_engine,
     current_revision,
     head_revision,
@@ -16,7 +15,6 @@ from smewg.core.store.db import (
 
 __all__ = [
     "StoreMissing",
-    "checkpoint",
     "read_session",
     "require_store",
     "create_store_engine",

@@ -8,7 +8,6 @@ failure never leaves half a change behind.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Engine, create_engine, event, make_url
-from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -79,41 +78,18 @@ def create_store_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Collection writes from several threads: wait for the lock instead of failing.
         engine = create_engine(parsed, connect_args={"timeout": 60}, **_JSON_CODEC)
-        database = parsed.database if parsed.database and parsed.database != ":memory:" else None
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, record):  # pragma: no branch - tiny hook
+        def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no branch - tiny hook
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             # SQLite's recommended pairing with WAL: no fsync per commit, still crash-safe.
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
-            record.info["file"] = _file_identity(database)
-
-        if database is not None:
-
-            @event.listens_for(engine, "checkout")
-            def _same_file(_dbapi_connection, record, _proxy):  # pragma: no branch - tiny hook
-                # A pooled connection reads the file it opened, even once that file is
-                # deleted or renamed over: one to a file no longer at the path is replaced.
-                if record.info.get("file") != _file_identity(database):
-                    raise DisconnectionError(f"{database} was replaced since this connection opened it")
 
         return engine
     return create_engine(parsed, pool_pre_ping=True, **_JSON_CODEC)
-
-
-def _file_identity(path: str | None) -> tuple[int, int] | None:
-    """The file at ``path`` (device and inode), None if there is none. An open connection
-    keeps its file's inode in use, so a new file at the path always has another one."""
-    if path is None:
-        return None
-    try:
-        status = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return status.st_dev, status.st_ino
 
 
 _SHARED: OrderedDict[str, Engine] = OrderedDict()
@@ -128,11 +104,17 @@ def shared_store_engine(url: str) -> Engine:
 
     SQLAlchemy keeps each statement's compiled form in its engine: a flow run opens a cycle
     context for every step, and a new engine per step compiled every statement again (in a
-    rollup after one correction, ~a fifth of its time). Its pool keeps connections between
-    contexts too (opening a SQLite file and setting its pragmas cost a 60-pair rerun a
-    tenth of its time); a SQLite store file replaced meanwhile is still the one read next,
-    since a pooled connection to a file no longer at the path is never handed out. An
-    engine dropped from the LRU is disposed, which closes its connections."""
+    rollup after one correction, ~a fifth of its time). Callers release their connections
+    with ``engine.dispose()`` as before: that closes the pooled connections and keeps the
+    engine, and its compiled statements, usable.
+
+    Why not keep the connections between contexts too (reconnecting costs a 60-pair rerun
+    about 1 ms): while a connection to a SQLite store is open, SQLite keeps the store's
+    write-ahead log (``-wal``, ``-shm``) at the path, and a store file restored over it
+    between two steps would be read, by this process and any other, with the old file's
+    log (tried in session 9: the restored store showed the old rows). With the last
+    connection closed, SQLite moves the log into the file and deletes it, so a copy of the
+    file is complete and a restored file is read as it is."""
     with _SHARED_LOCK:
         engine = _SHARED.get(url)
         if engine is None:
@@ -141,19 +123,6 @@ def shared_store_engine(url: str) -> Engine:
                 _SHARED.popitem(last=False)[1].dispose()
         _SHARED.move_to_end(url)
         return engine
-
-
-def checkpoint(engine: Engine) -> None:
-    """Copy a SQLite store's commits from its write-ahead log into the file itself (a
-    ``PASSIVE`` checkpoint: it waits for nobody), so that a copy of the file alone holds
-    every commit made so far, even though the pool keeps connections open (SQLite checkpoints
-    by itself only when the last connection closes, or every 1,000 pages). Nothing to do for
-    PostgreSQL, or for a store file that is not there."""
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or not Path(database).is_file():
-        return
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _alembic_config(engine: Engine) -> Config:
