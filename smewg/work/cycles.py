@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -94,7 +94,7 @@ def economies_with_accepted_submission(session: Session, context: CycleContext, 
 def versions_of_years(session: Session, plan_id: str, years: Collection[int]) -> dict[int, list[Version]]:
     """Every version received for each of ``years``' cycles (one query), per economy oldest first."""
     versions: dict[int, list[Version]] = {year: [] for year in years}
-    rows = cast("Iterable[tuple[int, Any]]", session.execute(_VERSIONS, {"plan_id": plan_id, "years": sorted(years)}))
+    rows = cast("Iterable[tuple[int, Any]]", session.execute(_VERSIONS, {"plan_id": plan_id, "years": sorted(years)}).all())
     for year, *columns in rows:
         versions[year].append(Version(*columns))
     return versions
@@ -102,7 +102,8 @@ def versions_of_years(session: Session, plan_id: str, years: Collection[int]) ->
 
 def usable_versions(versions: Iterable[Version], end_of_as_of: datetime) -> list[Version]:
     """Those of ``versions`` a rollup may use: not rejected, received before ``end_of_as_of``."""
-    return [v for v in versions if v.status != "rejected" and v.received_at < end_of_as_of]
+    end = end_of_as_of.astimezone(UTC)  # as the store's instants: compared without a time zone lookup each
+    return [v for v in versions if v.status != "rejected" and v.received_at < end]
 
 
 def used_versions(versions: list[Version], end_of_as_of: datetime) -> dict[str, Version]:
