@@ -95,3 +95,15 @@ def test_a_second_plan_loads_without_code_changes():
     assert (plan.id, plan.period.start, plan.period.end) == ("smewg-2025-2028", 2025, 2028)
     assert plan.indicator("2.1.1").breakdowns == ("total", "women")
     assert plan.review("midterm").year == 2026
+
+
+def test_a_plan_s_json_form_is_its_own_after_a_copy_with_changes():
+    """Rollups hash the plan's JSON form, made once per plan: a copy with a changed title
+    must not carry the original's along (its snapshots would be keyed as the original's)."""
+    import json
+
+    plan = load_plan(DEFAULT_PLAN_FILE)
+    assert json.loads(plan.json_text) == plan.model_dump(mode="json")
+    edited = plan.model_copy(update={"title": "Edited"})
+    assert json.loads(edited.json_text)["title"] == "Edited"
+    assert json.loads(plan.json_text)["title"] == plan.title

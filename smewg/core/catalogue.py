@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -170,6 +170,12 @@ class Plan(_Strict):
         """The plan's JSON form as ``json.dumps`` writes it, made once per plan (rollups hash
         it on every run)."""
         return json.dumps(self.model_dump(mode="json"))
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Plan:
+        """A copy, which works its JSON form out again (pydantic copies the cached one along)."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy.__dict__.pop("json_text", None)
+        return copy
 
     def objectives(self) -> Iterator[Objective]:
         for priority in self.priorities:
