@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 import yaml
 from alembic.autogenerate import compare_metadata
@@ -229,7 +230,19 @@ def test_json_columns_read_back_what_was_written_with_keys_as_json_makes_them(en
     """Statistics and problems come from outside (GX results, economies' cells): they read
     back as written, text untouched, with non-text keys made text as ``json`` would."""
     load_catalogue_into_store(get_settings(), now=NOW)
-    statistics = {"evaluated_expectations": 12, 2022: "a year as a key", "ratio": 0.1 + 0.2, "big": 2**53 + 1}
+
+    class Share(float):  # what a library may hand over for a float
+        pass
+
+    statistics = {
+        "evaluated_expectations": 12,
+        2022: "a year as a key",
+        "ratio": 0.1 + 0.2,
+        "big": 2**53 + 1,
+        "numpy": np.float64(0.25),
+        "numpy count": np.int64(3),
+    }
+    problems_with_subclass = [{"share": Share(0.5)}]
     problems = [{"row": 7, "message": "値 'x' <b>&amp;</b> \u2028 \"quoted\"", "value": None, "nested": [1.5, [True]]}]
     with session_scope(engine) as session:
         submission = _cycle_with_submission(session)
@@ -247,6 +260,9 @@ def test_json_columns_read_back_what_was_written_with_keys_as_json_makes_them(en
         stored = session.scalars(select(ValidationResultRow)).one()
         assert stored.statistics == {**{k: v for k, v in statistics.items() if k != 2022}, "2022": "a year as a key"}
         assert stored.problems == problems
+        stored.problems = problems_with_subclass  # json writes it; orjson alone would refuse it
+    with session_scope(engine) as session:
+        assert session.scalars(select(ValidationResultRow.problems)).one() == [{"share": 0.5}]
 
 
 def test_json_that_the_standard_library_wrote_with_nan_still_reads(smewg_home, monkeypatch):

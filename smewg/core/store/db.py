@@ -50,7 +50,10 @@ def parse_store_url(url: str) -> URL:
 
 
 def _json_text(value: object) -> str:
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
+    except orjson.JSONEncodeError:  # what json writes and orjson refuses: float subclasses, ints past 64 bits, ...
+        return json.dumps(value)
 
 
 def _json_value(text: str | bytes) -> Any:
