@@ -408,11 +408,8 @@ def cycle_analytics(
 ) -> dict[str, Any]:
     """Response, timeliness, reminders and corrections, per economy and overall."""
     reminders = messages_per_economy(session, context.year, ("reminder",), up_to=as_of)
-    usable = usable_versions(all_versions, context.end_of_day(as_of))
-    first_arrival = first_usable_days(usable, context, as_of)
-    sent: dict[str, int] = {}
-    for version in usable:
-        sent[version.economy_code] = sent.get(version.economy_code, 0) + 1
+    first_arrival = first_usable_days(all_versions, context, as_of)
+    sent = Counter(v.economy_code for v in usable_versions(all_versions, context.end_of_day(as_of)))
     per_economy = []
     for economy in context.catalogue.participating():
         deadline = context.calendar.deadline_for(economy.code)
@@ -424,7 +421,7 @@ def cycle_analytics(
                 "on_time": arrived is not None and arrived <= deadline,
                 "days_from_call": (arrived - context.calendar.call_for_data).days if arrived else None,
                 "reminders_sent": reminders.get(economy.code, 0),
-                "correction_rounds": max(0, sent.get(economy.code, 0) - 1),
+                "correction_rounds": max(0, sent[economy.code] - 1),
                 "version_used": used[economy.code].version if economy.code in used else None,
             }
         )
@@ -455,9 +452,10 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
         used = [s for y in years for s in used_by_year[y].values()]
         year_of = {s.id: y for y in years for s in used_by_year[y].values()}
         analytics = cycle_analytics(session, context, used_by_year[context.year], as_of, versions[context.year])
+        submitted = sorted(s.id for s in used)
         key = _json_digest(
             {
-                "submissions": sorted(s.id for s in used),
+                "submissions": submitted,
                 "fx": fx.checksum,
                 "version": ROLLUP_VERSION,
                 "plan": _Encoded(plan.json_text),
@@ -478,7 +476,6 @@ def rollup(context: CycleContext, as_of: date, *, now: datetime) -> SnapshotResu
             plan, context.year, data, fx, skip=reused, kept_summaries=_kept_summaries(previous.details) if previous else None
         )
         coverage = coverage_figures(plan, context.year, summaries)
-        submitted = sorted(s.id for s in used)
         snapshot_id = _insert_snapshot(
             session,
             cycle_id=cycle_id,
@@ -632,7 +629,8 @@ def _touched_since(
     return previous, frozenset(touched)
 
 
-_INSERT_PARTS = insert(cast("Table", RollupSnapshotPartRow.__table__))
+_PARTS_TABLE = cast("Table", RollupSnapshotPartRow.__table__)
+_INSERT_PARTS = insert(_PARTS_TABLE)
 _INSERT_FIGURES = insert(cast("Table", RollupFigureRow.__table__))
 
 
@@ -648,17 +646,15 @@ def _store_figures(
     indicator, in plan order, where its figures are. A reused indicator's part is copied
     from ``previous``'s (same plan, so same position), pointing to the snapshot that holds
     its figures: nothing else is copied. Returns how many figures the snapshot has."""
-    count: dict[str, int] = {}  # per indicator; coverage figures are the snapshot's own, in no part
-    for figure in figures:
-        if figure["statistic"] not in COVERAGE_STATISTICS:
-            count[figure["indicator_id"]] = count.get(figure["indicator_id"], 0) + 1
+    # Per indicator; coverage figures are the snapshot's own, in no part.
+    count = Counter(f["indicator_id"] for f in figures if f["statistic"] not in COVERAGE_STATISTICS)
     own: list[dict[str, Any]] = [
         {
             "snapshot_id": snapshot_id,
             "position": position,
             "indicator_id": indicator.id,
             "source_snapshot_id": snapshot_id,
-            "figures": count.get(indicator.id, 0),
+            "figures": count[indicator.id],
         }
         for position, indicator in enumerate(plan.all_indicators())
         if indicator.id not in reused
@@ -679,7 +675,6 @@ def _store_figures(
     return held + sum(part["figures"] for part in own) + coverage
 
 
-_PARTS_TABLE = cast("Table", RollupSnapshotPartRow.__table__)
 _COPY_PARTS = (
     insert(_PARTS_TABLE)
     .from_select(
