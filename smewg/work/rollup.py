@@ -36,7 +36,7 @@ from typing import Any, ClassVar, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, Select, Table, bindparam, func, insert, or_, select
+from sqlalchemy import Integer, Select, Table, bindparam, case, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -594,8 +594,8 @@ def _touched_since(
     session: Session, previous: _Snapshot | None, basis: str, submission_ids: dict[str, dict[str, int]]
 ) -> tuple[_Snapshot | None, frozenset[str]]:
     """``previous`` (the cycle's latest snapshot), if its figures can be reused, and the indicators whose
-    inputs changed since it: only the rows of the versions that replaced others are read
-    and compared, indicator by indicator (each side's rows as a multiset: their order does not count).
+    inputs changed since it: the rows of each version that replaced another are compared with
+    the replaced version's in the database (:data:`_INDICATORS_CHANGED`).
 
     (None, ...) when nothing can be reused: no earlier snapshot, or one computed on another
     plan, FX table, rollup version or set of years, or before snapshots kept what reuse needs.
@@ -606,27 +606,34 @@ def _touched_since(
         return None, frozenset()
     if set(before) != set(submission_ids):
         return None, frozenset()
-    replaced = [
+    replaced = {
         (before[year].get(economy), submission_ids[year].get(economy))
         for year in submission_ids
-        for economy in sorted(set(before[year]) | set(submission_ids[year]))
+        for economy in set(before[year]) | set(submission_ids[year])
         if before[year].get(economy) != submission_ids[year].get(economy)
-    ]
-    ids = sorted({i for pair in replaced for i in pair if i is not None})
-    content: dict[tuple[Any, Any], list[tuple[Any, ...]]] = {}
-    for submission, indicator, *row in session.execute(_ROWS, {"submission_ids": ids}).all():
-        content.setdefault((submission, indicator), []).append(tuple(row))
-    indicators = {indicator for _, indicator in content}
-
-    def changed(old: int | None, new: int | None, indicator: str) -> bool:
-        before = content.get((old, indicator)) if old is not None else None
-        after = content.get((new, indicator)) if new is not None else None
-        if before == after:  # a file sent again mostly keeps its rows' order: no need to count them
-            return False
-        return before is None or after is None or Counter(before) != Counter(after)
-
-    touched = {i for old, new in replaced for i in indicators if changed(old, new, i)}
+    }
+    touched = {indicator for old, new in replaced for indicator in session.scalars(_INDICATORS_CHANGED, {"old": old, "new": new})}
     return previous, frozenset(touched)
+
+
+_CONTENT = [_OBSERVATIONS.c[name] for name in ("indicator_id", "breakdown", "value", "unit", "note")]
+_BALANCE = func.sum(case((_OBSERVATIONS.c.submission_id == bindparam("old", type_=Integer), 1), else_=-1))
+_INDICATORS_CHANGED = select(
+    select(_CONTENT[0])
+    .where(
+        _OBSERVATIONS.c.submission_id.in_([bindparam("old", type_=Integer), bindparam("new", type_=Integer)]),
+        _OBSERVATIONS.c.status != "quarantined",
+    )
+    .group_by(*_CONTENT)
+    .having(_BALANCE != 0)
+    .subquery()
+    .c.indicator_id
+).distinct()
+"""The indicators whose rows differ between two submissions (either may be NULL: none), each
+side's rows as a multiset (their order does not count): a row counts +1 in the replaced
+version and -1 in the new one, and a row whose count does not cancel out has changed.
+The database compares them: reading both files' rows to compare them here cost a 60-pair
+rerun about a tenth of its time."""
 
 
 _PARTS_TABLE = cast("Table", RollupSnapshotPartRow.__table__)
