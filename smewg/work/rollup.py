@@ -612,7 +612,9 @@ def _touched_since(
         for economy in set(before[year]) | set(submission_ids[year])
         if before[year].get(economy) != submission_ids[year].get(economy)
     }
-    touched = {indicator for old, new in replaced for indicator in session.scalars(_INDICATORS_CHANGED, {"old": old, "new": new})}
+    touched: set[str] = set()
+    for old, new in replaced:
+        touched.update(session.scalars(_INDICATORS_CHANGED, {"old": old, "new": new}))
     return previous, frozenset(touched)
 
 
