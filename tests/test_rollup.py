@@ -254,7 +254,7 @@ def test_percents_are_never_summed_and_unconvertible_amounts_never_added(dataset
 def test_the_rollup_uses_the_corrected_version_and_a_rerun_makes_no_new_snapshot(dataset):
     first = rollup(h.context(2022), date(2022, 12, 31), now=datetime(2022, 12, 31, tzinfo=UTC))
     again = rollup(h.context(2022), date(2022, 12, 31), now=datetime(2023, 1, 2, tzinfo=UTC))
-    assert (again.snapshot_id, again.created) == (first.snapshot_id, False)
+    assert (again.snapshot_id, again.created, again.figures) == (first.snapshot_id, False, first.figures)
     _, details = _snapshot(2022)
     assert details["submissions"]["2022"]["KOR"] == 2
     analytics = {e["economy"]: e for e in details["analytics"]["per_economy"]}
@@ -591,7 +591,7 @@ def test_a_correction_that_withdraws_answers_moves_coverage_in_a_rerun_as_in_a_c
 def test_a_chain_of_reruns_reads_each_indicator_from_the_snapshot_that_computed_it(dataset):
     """Two corrections in a row. The second rerun reuses what the first rerun computed and
     what older snapshots hold: its parts point to each, its figures equal a cold rollup's,
-    and the count it reports is the count it reads back. A correction does not move the
+    and the count it reports, and reports again on unchanged inputs, is the count it reads back. A correction does not move the
     economy's arrival day (lateness is judged by its first usable version)."""
     from smewg.core.store.models import RollupSnapshotPartRow
 
@@ -631,6 +631,9 @@ def test_a_chain_of_reruns_reads_each_indicator_from_the_snapshot_that_computed_
     expected = {i: first_parts[i] for i in first_parts} | {x: second.snapshot_id, y: third.snapshot_id}
     assert third_parts == expected
     assert third.figures == len(figures)
+    # Nothing new: the same snapshot, and the count of a snapshot that borrows most of its figures.
+    unchanged, _, _, _ = roll()
+    assert (unchanged.snapshot_id, unchanged.created, unchanged.figures) == (third.snapshot_id, False, len(figures))
     _assert_equals_a_cold_rollup(2023, figures, details)
     jpn = next(e for e in details["analytics"]["per_economy"] if e["economy"] == "JPN")
     assert jpn["days_from_call"] == first_jpn["days_from_call"]

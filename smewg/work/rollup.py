@@ -586,8 +586,8 @@ def _snapshot_of_inputs_and_latest(session: Session, cycle_id: int, key: str) ->
 
 
 def _unchanged(session: Session, snapshot: _Snapshot) -> SnapshotResult:
-    count = sum(int(session.scalar(select(func.count()).select_from(q.subquery())) or 0) for q in _figure_queries(snapshot.id))
-    return SnapshotResult(snapshot.id, False, list(snapshot.submission_ids), count)
+    count = session.execute(_FIGURE_COUNT, {"snapshot_id": snapshot.id}).scalar_one()
+    return SnapshotResult(snapshot.id, False, list(snapshot.submission_ids), int(count))
 
 
 def _touched_since(
@@ -639,8 +639,22 @@ rerun about a tenth of its time."""
 
 
 _PARTS_TABLE = cast("Table", RollupSnapshotPartRow.__table__)
+_FIGURES_TABLE = cast("Table", RollupFigureRow.__table__)
 _INSERT_PARTS = insert(_PARTS_TABLE)
-_INSERT_FIGURES = insert(cast("Table", RollupFigureRow.__table__))
+_INSERT_FIGURES = insert(_FIGURES_TABLE)
+_FIGURE_COUNT = select(
+    select(func.coalesce(func.sum(_PARTS_TABLE.c.figures), 0))
+    .where(
+        _PARTS_TABLE.c.snapshot_id == bindparam("snapshot_id"),
+        _PARTS_TABLE.c.source_snapshot_id != bindparam("snapshot_id"),
+    )
+    .scalar_subquery()
+    + select(func.count()).where(_FIGURES_TABLE.c.snapshot_id == bindparam("snapshot_id")).scalar_subquery()
+)
+"""How many figures a snapshot has: those its parts borrow from earlier snapshots, and the
+rows it holds itself (its own indicators' and its coverage). Counted from the parts' counts
+and the figures' index: counting the figures as :func:`snapshot_figures` reads them (joined
+and ordered) cost a 60-pair rollup on unchanged inputs 2.7 of its 6.4 ms."""
 
 
 def _store_figures(
