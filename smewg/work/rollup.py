@@ -586,7 +586,7 @@ def _snapshot_of_inputs_and_latest(session: Session, cycle_id: int, key: str) ->
 
 
 def _unchanged(session: Session, snapshot: _Snapshot) -> SnapshotResult:
-    count = session.execute(_FIGURE_COUNT, {"snapshot_id": snapshot.id}).scalar_one()
+    count: int = session.execute(_FIGURE_COUNT, {"snapshot_id": snapshot.id}).scalar_one()
     return SnapshotResult(snapshot.id, False, list(snapshot.submission_ids), int(count))
 
 
