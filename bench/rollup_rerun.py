@@ -20,6 +20,12 @@ against 0.44 measured fairly):
 
 Before it prints, the script checks that the rerun's figures equal a cold rollup of the
 corrected data. Target (issue 11): rerun <= 0.25 x cold.
+
+``--no-sync`` (diagnosis only) runs the same with the store's fsyncs turned off: every
+rollup's first commit syncs a fresh write-ahead log's header and its folder (SQLite does
+so whenever the log starts anew, and the log starts anew in every step, because each
+step closes its connections), and the difference between the two runs is what those
+syncs cost on the day's disk.
 """
 
 from __future__ import annotations
@@ -147,14 +153,36 @@ def figures_of(snapshot_id: int) -> list[tuple]:
     ]
 
 
+def _skip_syncs() -> None:
+    """Every connection the process checks out runs without fsync (after the store's own
+    ``synchronous=NORMAL``, set at connect)."""
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    @event.listens_for(Pool, "checkout")
+    def _no_sync(dbapi_connection, _record, _proxy):  # pragma: no cover - diagnosis only
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+    print("diagnosis: the store's connections skip every fsync (synchronous=OFF)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, nargs="+", default=[60, 600, 2000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--no-sync",
+        action="store_true",
+        help="diagnosis only: the store's connections skip every fsync (PRAGMA synchronous=OFF), which shows "
+        "what syncing costs each rollup; never a setting for a store of record",
+    )
     args = parser.parse_args()
     import logging
 
     logging.disable(logging.INFO)
+    if args.no_sync:
+        _skip_syncs()
     print(
         f"{'pairs':>6} {'rows':>8} {'cold':>9} {'rerun':>9} {'ratio':>6} {'nothing new':>12}"
         f"  (years {BASELINE}-{YEAR}, 21 economies)"
