@@ -254,8 +254,9 @@ def test_percents_are_never_summed_and_unconvertible_amounts_never_added(dataset
 def test_the_rollup_uses_the_corrected_version_and_a_rerun_makes_no_new_snapshot(dataset):
     first = rollup(h.context(2022), date(2022, 12, 31), now=datetime(2022, 12, 31, tzinfo=UTC))
     again = rollup(h.context(2022), date(2022, 12, 31), now=datetime(2023, 1, 2, tzinfo=UTC))
-    assert (again.snapshot_id, again.created, again.figures) == (first.snapshot_id, False, first.figures)
-    _, details = _snapshot(2022)
+    assert (again.snapshot_id, again.created) == (first.snapshot_id, False)
+    figures, details = _snapshot(2022)
+    assert again.figures == len(figures)  # counted on unchanged inputs, not read
     assert details["submissions"]["2022"]["KOR"] == 2
     analytics = {e["economy"]: e for e in details["analytics"]["per_economy"]}
     assert analytics["KOR"]["correction_rounds"] == 1 and analytics["MEX"]["on_time"] is False
@@ -555,11 +556,13 @@ def _assert_equals_a_cold_rollup(year: int, rerun: pd.DataFrame, rerun_details: 
     # ... and those of the independent reference (the whole frame filtered per pair)
     assert (cold, conversion) == compute_figures_per_pair(context.catalogue.plan, year, data, load_fx(get_settings().fx_file))
     stored = [
-        (r.indicator, r.breakdown, r.statistic, tuple(r.economies), None if pd.isna(r.value) else r.value)
+        (r.indicator, r.breakdown, r.statistic, tuple(r.economies), None if pd.isna(r.value) else r.value, r.unit)
         for r in rerun.itertuples()
     ]
     # the same figures in the same order, the reused ones read where an earlier snapshot holds them
-    assert stored == [(f["indicator_id"], f["breakdown"], f["statistic"], tuple(f["economies"]), f["value"]) for f in cold]
+    assert stored == [
+        (f["indicator_id"], f["breakdown"], f["statistic"], tuple(f["economies"]), f["value"], f["unit"]) for f in cold
+    ]
     for name in ("fx_rates_used", "not_converted"):
         assert rerun_details[name] == conversion[name], name
 
@@ -664,6 +667,37 @@ def test_a_file_sent_again_with_its_rows_reordered_touches_only_the_indicator_wh
     assert details["indicators_reused"] == indicators - 1
     assert _indicators_stored_by_latest_snapshot(2023) == {row[2], *_coverage_groups(h.context(2023).catalogue.plan)}
     _assert_equals_a_cold_rollup(2023, figures, details)
+
+
+def test_a_correction_of_only_a_unit_or_only_a_note_is_a_change_a_rerun_recomputes(dataset):
+    """A rerun compares whole rows, unit and note included. PER re-sends an amount with the
+    same number in US dollars instead of its local currency: the indicator is recomputed
+    and its USD sum moves as in a cold rollup. Then PER rewords a "no data" note: no figure
+    moves, but the indicator's inputs changed, so it is recomputed all the same."""
+    indicators = len(list(h.context(2023).catalogue.plan.all_indicators()))
+    rows = dataset[2023]["PER"]
+    amount = next(r for r in rows if r[4] != "" and r[5] not in ("USD", "count", "percent"))
+    in_dollars = [list(r) for r in rows]
+    in_dollars[rows.index(amount)][5] = "USD"
+    h.write_csv(h.inbox("PER", 2023) / "PER-2023-usd.csv", in_dollars, received=datetime(2023, 12, 30, 8, tzinfo=UTC))
+    collect_all(h.context(2023), date(2023, 12, 31))
+    dataset[2023]["PER"] = in_dollars
+    figures, details = _snapshot(2023)
+    assert details["indicators_reused"] == indicators - 1
+    _assert_equals_a_cold_rollup(2023, figures, details)
+    total = figures[(figures["indicator"] == amount[2]) & (figures["breakdown"] == amount[3]) & (figures["statistic"] == "SUM")]
+    assert "PER" in total["economies"].item()  # converted at rate 1 now
+
+    no_data = next(r for r in in_dollars if r[4] == "" and r[6])
+    reworded = [list(r) for r in in_dollars]
+    reworded[in_dollars.index(no_data)][6] = f"{no_data[6]} (survey suspended)"
+    h.write_csv(h.inbox("PER", 2023) / "PER-2023-note.csv", reworded, received=datetime(2023, 12, 30, 9, tzinfo=UTC))
+    collect_all(h.context(2023), date(2023, 12, 31))
+    dataset[2023]["PER"] = reworded
+    after, details = _snapshot(2023)
+    assert details["indicators_reused"] == indicators - 1
+    assert _indicators_stored_by_latest_snapshot(2023) == {no_data[2], *_coverage_groups(h.context(2023).catalogue.plan)}
+    _assert_equals_a_cold_rollup(2023, after, details)
 
 
 def test_the_readable_exports_round_figures_as_people_read_them(dataset, tmp_path):

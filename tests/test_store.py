@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 import numpy as np
@@ -332,7 +333,7 @@ def test_submissions_must_name_a_known_economy(engine):
 @pytest.mark.parametrize("rows", [1, 99, 2_345])
 def test_a_stored_submission_reads_back_row_by_row(engine, rows, monkeypatch):
     """The bulk insert (many rows per statement on SQLite, COPY on PostgreSQL, in chunks)
-    stores every row as parsed: values, NULLs for missing or non-finite values, notes with
+    stores every row as parsed: values (a negative zero as zero), NULLs for missing or non-finite values, notes with
     commas, quotes and line breaks, texts cut to their column's width, each row's status."""
     import numpy as np
     import pandas as pd
@@ -342,7 +343,7 @@ def test_a_stored_submission_reads_back_row_by_row(engine, rows, monkeypatch):
     monkeypatch.setattr(submissions, "CHUNK_ROWS", 1_000)  # several chunks, each ending mid-statement
     load_catalogue_into_store(get_settings(), now=NOW)
     n = np.arange(rows)
-    value = np.where(n % 7 == 3, np.nan, np.where(n % 11 == 5, np.inf, n * 1.5))
+    value = np.where(n % 7 == 3, np.nan, np.where(n % 11 == 5, np.inf, np.where(n % 17 == 8, -0.0, n * 1.5)))
     notes = pd.Series(np.where(n % 5 == 0, 'no data, "yet"\nsee annex', None), dtype="str")
     frame = pd.DataFrame(
         {
@@ -393,6 +394,8 @@ def test_a_stored_submission_reads_back_row_by_row(engine, rows, monkeypatch):
     with session_scope(engine) as session:
         stored = [tuple(r) for r in session.execute(select(*columns).order_by(ObservationRow.id))]
     assert stored == expected
+    # a "-0" is stored as 0 on both back ends (PostgreSQL would keep the sign, SQLite not)
+    assert all(math.copysign(1.0, row[4]) == 1.0 for row in stored if row[4] == 0)
     assert outcome.rows_quarantined == sum(1 for k in n if k % 13 == 0)
 
 

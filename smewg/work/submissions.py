@@ -109,8 +109,10 @@ def _cut(column: pd.Series, width: int) -> np.ndarray:
 
 def _observation_chunk(submission_id: int, frame: pd.DataFrame, statuses: pd.Series) -> dict[str, np.ndarray]:
     """Observation columns of Python objects (the driver binds no numpy scalars), in column
-    order; NaN/inf values and missing texts as None."""
-    values = frame["value"].to_numpy(dtype="float64", na_value=np.nan)
+    order; NaN/inf values and missing texts as None, and a negative zero as zero."""
+    # + 0.0 turns -0.0 into 0.0: PostgreSQL keeps a zero's sign and SQLite does not, so the
+    # same answer ("-0") would print as "-0" on one back end and "0" on the other.
+    values = frame["value"].to_numpy(dtype="float64", na_value=np.nan) + 0.0
     rows = len(frame)
     return {
         "submission_id": np.full(rows, submission_id, dtype=object),
