@@ -82,12 +82,19 @@ def write_file(path: Path, plan: Plan, rows: int) -> None:
     frame = frame.assign(
         economy="KOR", year=2022, value=value, unit=np.where(frame["kind"] == "amount", "KRW", frame["kind"]), note=""
     )
-    frame.loc[frame.index[::100_000], "value"] = -1  # a few bad rows
+    frame.loc[frame.index[:: max(1, len(frame) // 10)], "value"] = -1  # ten bad rows, spread (one per 100,000 at 1M)
     frame[["economy", "year", "indicator", "breakdown", "value", "unit", "note"]].to_csv(path, index=False)
 
 
 def plain_pandas_checks(data: pd.DataFrame, plan: Plan, parameters: dict) -> tuple[int, int, int]:
     """The suite's 14 checks written directly in pandas; returns the number of failing rows."""
+    bad, flagged, missing = plain_pandas_masks(data, plan, parameters)
+    return int(bad.sum()), int(flagged.sum()), missing
+
+
+def plain_pandas_masks(data: pd.DataFrame, plan: Plan, parameters: dict) -> tuple[pd.Series, pd.Series, int]:
+    """The rows the suite's 14 checks fail (to quarantine) and flag, and how many of the plan's
+    indicators the file lacks."""
     bad = ~data["indicator"].isin(parameters["indicator_ids"])
     pairs = {f"{i.id}|{b}" for i in plan.all_indicators() for b in i.breakdowns}
     bad |= data["kind"].notna() & ~(data["indicator"] + "|" + data["breakdown"]).isin(pairs)
@@ -103,7 +110,7 @@ def plain_pandas_checks(data: pd.DataFrame, plan: Plan, parameters: dict) -> tup
     flagged = data["value"] > data["total_value"]
     flagged |= (data["change_ratio"] < 0.1) | (data["change_ratio"] > 10)
     missing = set(parameters["indicator_ids"]) - set(data["indicator"].unique())
-    return int(bad.sum()), int(flagged.sum()), len(missing)
+    return bad, flagged, len(missing)
 
 
 def store_kor(engine, path: Path, parsed, validation):

@@ -148,7 +148,7 @@ def figures_of(snapshot_id: int) -> list[tuple]:
         frame = snapshot_figures(session, snapshot_id)
     engine.dispose()
     return [
-        (r.indicator, r.breakdown, r.statistic, tuple(r.economies), None if r.value != r.value else round(r.value, 6))
+        (r.indicator, r.breakdown, r.statistic, tuple(r.economies), None if r.value != r.value else round(r.value, 6), r.unit)
         for r in frame.itertuples()
     ]
 
