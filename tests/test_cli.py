@@ -209,6 +209,44 @@ def test_a_flow_that_fails_in_a_command_is_one_line_and_its_run_log_goes_to_the_
     assert "Beginning flow run" in log and "Finished in state Failed" in log
 
 
+@pytest.mark.prefect
+def test_a_command_with_prefect_api_url_set_records_its_run_there_and_starts_no_server(prefect_api, smewg_home, monkeypatch):
+    """Production: with PREFECT_API_URL naming a running server, a command starts no
+    temporary server (none announced in its log, no server log written, no second process
+    left) and its flow run is recorded, Completed, on that server."""
+    import httpx
+
+    from tests import collection_helpers as h
+
+    h.prepare(smewg_home, monkeypatch)
+    env = {**os.environ, "PREFECT_API_URL": prefect_api}
+    done = _smewg_process("rollup", "--year", "2022", "--as-of", "2022-06-30", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["created"] is True
+    logs = smewg_home / "logs"
+    assert "Beginning flow run" in (logs / "smewg.log").read_text()
+    assert "temporary server" not in (logs / "smewg.log").read_text().lower()
+    assert not (logs / "prefect-server.log").exists()
+    runs = httpx.post(
+        f"{prefect_api}/flow_runs/filter",
+        json={"flows": {"name": {"any_": ["rollup-kpis"]}}, "sort": "START_TIME_DESC", "limit": 200},
+        timeout=30,
+    ).json()
+    ours = [r for r in runs if r["parameters"] == {"year": 2022, "as_of": "2022-06-30"}]
+    assert [r["state_type"] for r in ours] == ["COMPLETED"]
+
+
+def test_serve_without_a_running_prefect_server_says_what_to_start_and_starts_nothing(smewg_home):
+    """``smewg serve`` would vanish with a temporary server: without PREFECT_API_URL it
+    refuses in one line, exit 1, and starts no server."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {"SMEWG_HOME": str(smewg_home)}
+    done = _smewg_process("serve", env=env)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("error: smewg serve needs a running Prefect server: start `prefect server start`")
+    assert done.stderr.count("\n") == 1 and "PREFECT_API_URL" in done.stderr
+    assert not (smewg_home / "logs" / "prefect-server.log").exists()
+
+
 def test_the_outbox_shows_one_message_whole_and_cuts_the_list_between_words(smewg_home, monkeypatch):
     from datetime import date
 
