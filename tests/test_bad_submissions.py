@@ -430,11 +430,13 @@ def test_bad_submission(baseline, case: Case):
     _others_unchanged(baseline, h.dump_store())
 
 
-def test_the_corpus_validated_together_gives_what_each_file_gives_alone(baseline, tmp_path):
-    """Collection validates a run's files in one Great Expectations batch: every file of the
-    corpus (all KOR's, so duplicates within a file must stay per file) comes out as alone."""
+def test_the_corpus_validated_together_gives_what_each_file_gives_alone(baseline, tmp_path, monkeypatch):
+    """Collection validates a run's files in one Great Expectations batch: the row-by-row
+    rules run once for all the files, and every file of the corpus (all KOR's, so
+    duplicates within a file must stay per file) comes out as alone."""
+    from smewg.work import quality
     from smewg.work.parse import SubmissionRejected, parse_submission
-    from smewg.work.quality import FileToValidate, validate, validate_many
+    from smewg.work.quality import FILE_COLUMN, FileToValidate, validate, validate_many
 
     context = h.context()
     plan = context.catalogue.plan
@@ -451,7 +453,17 @@ def test_the_corpus_validated_together_gives_what_each_file_gives_alone(baseline
             continue
         files.append(FileToValidate(parsed.frame, parsed.problems, {("1.1.1", "total"): 1.0}))
     assert len(files) >= 10
+    batches: list[int] = []  # per GX run over several files: how many
+    run_suite = quality.run_suite
+
+    def counted(data, suite):
+        if FILE_COLUMN in data.columns:
+            batches.append(data[FILE_COLUMN].nunique())
+        return run_suite(data, suite)
+
+    monkeypatch.setattr(quality, "run_suite", counted)
     together = validate_many(files, plan, 2022)
+    assert batches == [len(files)]  # one run of the row-by-row rules for every file, not one per file
     for item, batched in zip(files, together, strict=True):
         alone = validate(item.frame, plan, 2022, parse_problems=item.parse_problems, previous=item.previous)
         assert batched.problems == alone.problems
