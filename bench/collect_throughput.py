@@ -82,7 +82,7 @@ def write_file(path: Path, plan: Plan, rows: int) -> None:
     frame = frame.assign(
         economy="KOR", year=2022, value=value, unit=np.where(frame["kind"] == "amount", "KRW", frame["kind"]), note=""
     )
-    frame.loc[frame.index[:: max(1, len(frame) // 10)], "value"] = -1  # ten bad rows, spread (one per 100,000 at 1M)
+    frame.loc[frame.index[:: max(1, len(frame) // 10)], "value"] = -1  # ten or so bad rows, spread (one per 100,000 at 1M)
     frame[["economy", "year", "indicator", "breakdown", "value", "unit", "note"]].to_csv(path, index=False)
 
 

@@ -2,7 +2,8 @@
 
 Before printing, each script compares its fast path with a slower or plainer one doing the
 same work, and stops with an error if they disagree: the collection's GX suite against the
-same checks in plain pandas (rows quarantined and flagged), the linear rollup against the
+same checks in plain pandas (rows quarantined and flagged), small files checked in one
+batch against each checked alone (problems and statuses), the linear rollup against the
 plain groupby and the per-pair reference (every figure), a rerun after a correction against
 a cold rollup of the corrected data (every figure, in order). These tests run those
 comparisons at a size that takes seconds, and check that the figures are printed."""
@@ -41,6 +42,7 @@ def _bench(script: str, *args: str, tmp_path: Path) -> str:
         ("ingest_scaling.py", ("--rows", "3000", "--runs", "1"), "     3,000 "),
         ("rollup_scaling.py", ("--pairs", "12", "40", "--runs", "1"), "    40    2,520 "),
         ("rollup_rerun.py", ("--pairs", "12", "--runs", "1"), "    12      756 "),
+        ("quality_per_file.py", ("--files", "3", "--runs", "1"), "3 files of 65 rows"),
     ],
 )
 def test_a_benchmark_at_a_small_size_agrees_with_its_reference_and_prints_its_figures(script, args, printed, tmp_path):
