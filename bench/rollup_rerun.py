@@ -16,7 +16,15 @@ against 0.44 measured fairly):
   2023 rollup again;
 * nothing new: the 2023 rollup once more, on unchanged inputs (it finds the rerun's
   snapshot and stores nothing): what any rollup pays before it computes a figure
-  (opening the store, reading the versions, the analytics and the snapshot lookup).
+  (opening the store, reading the versions, the analytics and the snapshot lookup);
+* plain: a plain script doing the whole job on a fresh copy of the same store, in one
+  transaction: the rows read with ``pandas.read_sql``, the aggregates of
+  ``rollup_scaling.plain_groupby`` and each economy's values written with ``to_sql``
+  (the cold rollup stores more: economies per figure, "no data" counts, coverage, the
+  analytics). Its aggregates must equal the cold rollup's before anything prints.
+
+Each copy is written to disk (``os.sync``) before the clock starts; until session 10 it
+was not, and the cold rollup's first commit also waited for the copy to reach the disk.
 
 Before it prints, the script checks that the rerun's figures equal a cold rollup of the
 corrected data. Target (issue 11): rerun <= 0.25 x cold.
@@ -45,7 +53,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rollup_scaling import BASELINE, YEAR, synthetic_plan, synthetic_rows
+from rollup_scaling import BASELINE, PREVIOUS, YEAR, agree, plain_groupby, synthetic_plan, synthetic_rows
 
 AS_OF = date(YEAR, 12, 31)
 NOW = datetime(YEAR, 12, 31, 12, tzinfo=UTC)
@@ -138,6 +146,70 @@ def rollup_once() -> tuple[float, int]:
         return time.perf_counter() - started, result.snapshot_id
 
 
+_PLAIN_ROWS = f"""
+SELECT s.economy_code AS economy, c.year AS year, o.indicator_id AS indicator, o.breakdown AS breakdown,
+       o.value AS value, o.unit AS unit, o.note AS note
+FROM observations o JOIN submissions s ON o.submission_id = s.id JOIN cycles c ON s.cycle_id = c.id
+WHERE o.status != 'quarantined' AND c.year IN ({BASELINE}, {PREVIOUS}, {YEAR})
+"""
+
+
+def plain_once(pairs: int) -> tuple[float, dict]:
+    """The plain script's whole job on the same store, in one transaction: the rows read with
+    pandas (economy and year joined in SQL), the aggregates of ``rollup_scaling.plain_groupby``
+    plus each economy's cycle-year values, written to a table with ``to_sql``."""
+    import pandas as pd
+    from sqlalchemy import text
+
+    from smewg.core.fx import load_fx
+    from smewg.core.settings import get_settings
+    from smewg.core.store import create_store_engine
+
+    plan, fx = synthetic_plan(pairs), load_fx(get_settings().fx_file)
+    engine = create_store_engine(get_settings().resolved_database_url)  # the store's own pragmas
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        data = pd.read_sql(text(_PLAIN_ROWS), connection)
+        figures = plain_groupby(plan, data, fx)
+        values = data[(data["year"] == YEAR) & data["value"].notna()]
+        table = pd.concat(
+            [
+                pd.DataFrame(
+                    [(i, b, statistic, "APEC", v) for (i, b, statistic), v in figures.items()],
+                    columns=["indicator", "breakdown", "statistic", "area", "value"],
+                ),
+                values.assign(statistic="VALUE", area=values["economy"])[
+                    ["indicator", "breakdown", "statistic", "area", "value"]
+                ],
+            ],
+            ignore_index=True,
+        )
+        table.to_sql("plain_figures", connection, if_exists="replace", index=False)
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return seconds, figures
+
+
+def snapshot_as_dicts(snapshot_id: int) -> list[dict]:
+    from smewg.core.settings import get_settings
+    from smewg.core.store import create_store_engine, session_scope
+    from smewg.work.rollup import snapshot_figures
+
+    engine = create_store_engine(get_settings().resolved_database_url)
+    with session_scope(engine) as session:
+        frame = snapshot_figures(session, snapshot_id)
+    engine.dispose()
+    return [
+        {
+            "indicator_id": r.indicator,
+            "breakdown": r.breakdown,
+            "statistic": r.statistic,
+            "value": None if r.value != r.value else r.value,
+        }
+        for r in frame.itertuples()
+    ]
+
+
 def figures_of(snapshot_id: int) -> list[tuple]:
     from smewg.core.settings import get_settings
     from smewg.core.store import create_store_engine, session_scope
@@ -151,6 +223,13 @@ def figures_of(snapshot_id: int) -> list[tuple]:
         (r.indicator, r.breakdown, r.statistic, tuple(r.economies), None if r.value != r.value else round(r.value, 6), r.unit)
         for r in frame.itertuples()
     ]
+
+
+def fresh_copy(store: Path, home: Path) -> None:
+    """``home`` a new copy of ``store``, on disk."""
+    shutil.rmtree(home)
+    shutil.copytree(store, home)
+    os.sync()
 
 
 def _skip_syncs() -> None:
@@ -184,14 +263,14 @@ def main() -> None:
     if args.no_sync:
         _skip_syncs()
     print(
-        f"{'pairs':>6} {'rows':>8} {'cold':>9} {'rerun':>9} {'ratio':>6} {'nothing new':>12}"
+        f"{'pairs':>6} {'rows':>8} {'cold':>9} {'rerun':>9} {'ratio':>6} {'nothing new':>12} {'plain':>9} {'cold/plain':>10}"
         f"  (years {BASELINE}-{YEAR}, 21 economies)"
     )
     with tempfile.TemporaryDirectory(prefix="smewg-bench-rerun-") as folder:
         for pairs in args.pairs:
             store = Path(folder) / f"store-{pairs}"
             make_store(store, pairs)
-            colds, reruns, unchanged = [], [], []
+            colds, reruns, unchanged, plains = [], [], [], []
             home = Path(folder) / f"run-{pairs}"
             shutil.copytree(store, home)
             _use(home)
@@ -203,9 +282,16 @@ def main() -> None:
             for run in range(args.runs):
                 # A fresh copy of the store at the same path: the cold rollup and the rerun
                 # both run with statements compiled, as in a long-lived worker.
-                shutil.rmtree(home)
-                shutil.copytree(store, home)
-                cold, _ = rollup_once()
+                # The plain script on a fresh copy of its own, so that both go first on a copy;
+                # each copy written to disk before the clock starts (else the first commit's
+                # sync waits for the copy too).
+                fresh_copy(store, home)
+                plain, plain_figures = plain_once(pairs)
+                plains.append(plain)
+                fresh_copy(store, home)
+                cold, cold_snapshot = rollup_once()
+                if run == 0:  # the plain script's aggregates are the cold rollup's
+                    agree(snapshot_as_dicts(cold_snapshot), plain_figures)
                 correct_kor(pairs)
                 rerun, rerun_snapshot = rollup_once()
                 again, again_snapshot = rollup_once()
@@ -226,8 +312,12 @@ def main() -> None:
                     assert got == expected, f"the rerun's figures differ from a cold rollup's from figure {first}"
             shutil.rmtree(home)
             cold, rerun, again = statistics.median(colds), statistics.median(reruns), statistics.median(unchanged)
+            plain = statistics.median(plains)
             rows = pairs * 21 * 3
-            print(f"{pairs:>6,} {rows:>8,} {cold:>8.3f}s {rerun:>8.3f}s {rerun / cold:>6.2f} {again:>11.3f}s")
+            print(
+                f"{pairs:>6,} {rows:>8,} {cold:>8.3f}s {rerun:>8.3f}s {rerun / cold:>6.2f} {again:>11.3f}s "
+                f"{plain:>8.3f}s {cold / plain:>9.1f}x"
+            )
 
 
 if __name__ == "__main__":
