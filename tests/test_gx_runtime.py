@@ -75,6 +75,37 @@ def test_a_reused_context_and_read_once_configurations_give_gx_own_results(smewg
     assert _outcomes(run_suite(first, suite)) == expected_first
 
 
+def test_two_passes_find_the_failures_gx_finds_in_one_with_the_same_rows_and_details(smewg_home, monkeypatch):
+    """``quality.failed_outcomes`` asks each rule whether it holds, then only the failing ones
+    for their rows: the same failing rules, rows and details as GX's own single complete
+    run, for a clean file, a faulty one, and a one-rule suite."""
+    h.prepare(smewg_home, monkeypatch)
+    faulty, plan = _prepared("AUS", smewg_home, {0: (4, "-5"), 3: (4, "many"), 5: (2, "9.9.9"), 7: (5, "")})
+    clean, _ = _prepared("JPN", smewg_home, {})
+    suites = quality._suites(quality.suite_parameters(plan, 2022))
+
+    def failures(outcomes) -> list[tuple]:
+        return sorted(
+            (
+                int(o.expectation_config.meta["rule"]),
+                sorted(e[ROW_ID] for e in (o.result or {}).get("unexpected_index_list") or []),
+                (o.result or {}).get("partial_missing_list"),
+                (o.result or {}).get("missing_count"),
+                (o.result or {}).get("unexpected_count"),
+                bool(o.exception_info and o.exception_info.get("raised_exception")),
+            )
+            for o in outcomes
+            if not o.success
+        )
+
+    for frame in (faulty, clean):
+        for suite in (suites.whole, suites.files):
+            expected = failures(_fresh_context_result(frame, suite).results)
+            assert failures(quality.failed_outcomes(frame, suite)) == expected
+    assert len(failures(quality.failed_outcomes(faulty, suites.whole))) >= 4  # four faults, four rules
+    assert failures(quality.failed_outcomes(clean, suites.whole)) == []
+
+
 def test_each_configuration_and_row_condition_is_worked_out_once_and_nothing_is_kept(smewg_home, monkeypatch):
     import gc
     import weakref

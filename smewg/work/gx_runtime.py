@@ -142,14 +142,22 @@ def _batch_definition():
     return definition
 
 
-def run_suite(data, suite) -> Any:
-    """``suite`` run on the data frame ``data``: GX's validation result, each failure with its
-    rows' ``row`` ids."""
+COMPLETE = {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]}
+"""Each failure with its rows' ``row`` ids, its values, counts and lists: what Data Docs show."""
+PASS_OR_FAIL = {"result_format": "BOOLEAN_ONLY"}
+"""Whether each expectation holds, and nothing else: about half the time of ``COMPLETE`` on a
+65-row file (68 against 124 ms for the submission suite), which also works out every
+expectation's unexpected values and rows."""
+
+
+def run_suite(data, suite, result_format: dict[str, Any] = COMPLETE) -> Any:
+    """``suite`` run on the data frame ``data``: GX's validation result, in ``result_format``
+    (by default each failure with its rows' ``row`` ids)."""
     definition = _batch_definition()
     batch = definition.get_batch(batch_parameters={"dataframe": data})
     try:
         with validation_scope():
-            return batch.validate(suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_ID]})
+            return batch.validate(suite, result_format=result_format)
     finally:
         # The reused engine would keep this frame and every metric it resolved, under a
         # batch id that is the same for every frame: forget both, so nothing carries over
