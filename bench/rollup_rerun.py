@@ -190,7 +190,7 @@ def plain_once(pairs: int) -> tuple[float, dict]:
     return seconds, figures
 
 
-def snapshot_as_dicts(snapshot_id: int) -> list[dict]:
+def _snapshot_frame(snapshot_id: int):
     from smewg.core.settings import get_settings
     from smewg.core.store import create_store_engine, session_scope
     from smewg.work.rollup import snapshot_figures
@@ -199,6 +199,11 @@ def snapshot_as_dicts(snapshot_id: int) -> list[dict]:
     with session_scope(engine) as session:
         frame = snapshot_figures(session, snapshot_id)
     engine.dispose()
+    return frame
+
+
+def snapshot_as_dicts(snapshot_id: int) -> list[dict]:
+    """The snapshot's figures as ``rollup_scaling.agree`` reads them (values unrounded)."""
     return [
         {
             "indicator_id": r.indicator,
@@ -206,22 +211,14 @@ def snapshot_as_dicts(snapshot_id: int) -> list[dict]:
             "statistic": r.statistic,
             "value": None if r.value != r.value else r.value,
         }
-        for r in frame.itertuples()
+        for r in _snapshot_frame(snapshot_id).itertuples()
     ]
 
 
 def figures_of(snapshot_id: int) -> list[tuple]:
-    from smewg.core.settings import get_settings
-    from smewg.core.store import create_store_engine, session_scope
-    from smewg.work.rollup import snapshot_figures
-
-    engine = create_store_engine(get_settings().resolved_database_url)
-    with session_scope(engine) as session:
-        frame = snapshot_figures(session, snapshot_id)
-    engine.dispose()
     return [
         (r.indicator, r.breakdown, r.statistic, tuple(r.economies), None if r.value != r.value else round(r.value, 6), r.unit)
-        for r in frame.itertuples()
+        for r in _snapshot_frame(snapshot_id).itertuples()
     ]
 
 

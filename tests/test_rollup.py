@@ -643,6 +643,15 @@ def test_a_chain_of_reruns_reads_each_indicator_from_the_snapshot_that_computed_
     assert jpn["correction_rounds"] == first_jpn["correction_rounds"] + 1
 
 
+def _resend(dataset, code: str, rows: list[list], name: str, *, hour: int) -> tuple[pd.DataFrame, dict]:
+    """``code`` sends its 2023 file again as ``rows`` (30 Dec, at ``hour``), which is collected
+    and becomes the data set's; the 2023 rollup after it, read back."""
+    h.write_csv(h.inbox(code, 2023) / f"{code}-2023-{name}.csv", rows, received=datetime(2023, 12, 30, hour, tzinfo=UTC))
+    collect_all(h.context(2023), date(2023, 12, 31))
+    dataset[2023][code] = rows
+    return _snapshot(2023)
+
+
 def test_a_file_sent_again_with_its_rows_reordered_touches_only_the_indicator_whose_value_moved(dataset):
     """A rerun compares each indicator's rows as a multiset: the same rows in another order
     are no change (every indicator reused), one value moved among them recomputes its
@@ -660,10 +669,7 @@ def test_a_file_sent_again_with_its_rows_reordered_touches_only_the_indicator_wh
     corrected = [list(r) for r in reordered]
     corrected[reordered.index(row)][4] = float(row[4]) + 5
     corrected[0], corrected[-1] = corrected[-1], corrected[0]
-    h.write_csv(h.inbox("KOR", 2023) / "KOR-2023-moved.csv", corrected, received=datetime(2023, 12, 30, 7, tzinfo=UTC))
-    collect_all(h.context(2023), date(2023, 12, 31))
-    dataset[2023]["KOR"] = corrected
-    figures, details = _snapshot(2023)
+    figures, details = _resend(dataset, "KOR", corrected, "moved", hour=7)
     assert details["indicators_reused"] == indicators - 1
     assert _indicators_stored_by_latest_snapshot(2023) == {row[2], *_coverage_groups(h.context(2023).catalogue.plan)}
     _assert_equals_a_cold_rollup(2023, figures, details)
@@ -679,10 +685,7 @@ def test_a_correction_of_only_a_unit_or_only_a_note_is_a_change_a_rerun_recomput
     amount = next(r for r in rows if r[4] != "" and r[5] not in ("USD", "count", "percent"))
     in_dollars = [list(r) for r in rows]
     in_dollars[rows.index(amount)][5] = "USD"
-    h.write_csv(h.inbox("PER", 2023) / "PER-2023-usd.csv", in_dollars, received=datetime(2023, 12, 30, 8, tzinfo=UTC))
-    collect_all(h.context(2023), date(2023, 12, 31))
-    dataset[2023]["PER"] = in_dollars
-    figures, details = _snapshot(2023)
+    figures, details = _resend(dataset, "PER", in_dollars, "usd", hour=8)
     assert details["indicators_reused"] == indicators - 1
     _assert_equals_a_cold_rollup(2023, figures, details)
     total = figures[(figures["indicator"] == amount[2]) & (figures["breakdown"] == amount[3]) & (figures["statistic"] == "SUM")]
@@ -691,10 +694,7 @@ def test_a_correction_of_only_a_unit_or_only_a_note_is_a_change_a_rerun_recomput
     no_data = next(r for r in in_dollars if r[4] == "" and r[6])
     reworded = [list(r) for r in in_dollars]
     reworded[in_dollars.index(no_data)][6] = f"{no_data[6]} (survey suspended)"
-    h.write_csv(h.inbox("PER", 2023) / "PER-2023-note.csv", reworded, received=datetime(2023, 12, 30, 9, tzinfo=UTC))
-    collect_all(h.context(2023), date(2023, 12, 31))
-    dataset[2023]["PER"] = reworded
-    after, details = _snapshot(2023)
+    after, details = _resend(dataset, "PER", reworded, "note", hour=9)
     assert details["indicators_reused"] == indicators - 1
     assert _indicators_stored_by_latest_snapshot(2023) == {no_data[2], *_coverage_groups(h.context(2023).catalogue.plan)}
     _assert_equals_a_cold_rollup(2023, after, details)
