@@ -5,6 +5,7 @@ what the run did."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -26,10 +27,12 @@ def _run(*args: str) -> str:
     return result.stdout
 
 
-def _completed_runs(flow_name: str) -> list:
+def _completed_runs(flow_name: str, since: datetime) -> list:
+    """The flow's completed runs that started after ``since`` (the session's server also
+    holds other tests' runs)."""
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name])))
-    return [r for r in runs if r.state and r.state.is_completed()]
+    return [r for r in runs if r.state and r.state.is_completed() and r.start_time and r.start_time >= since]
 
 
 def _artifacts(key: str) -> str:
@@ -41,13 +44,14 @@ def _artifacts(key: str) -> str:
 
 
 def test_templates_simulate_collect_rollup_export_and_remind_through_the_cli(prefect_api, smewg_home, monkeypatch, tmp_path):
+    started = datetime.now(UTC)
     h.prepare(smewg_home, monkeypatch)
     settings = get_settings()
 
     templates = json.loads(_run("templates", "--year", "2022", "--economy", "Viet Nam", "--economy", "rok", "--json"))
     assert [t["economy"] for t in templates] == ["KOR", "VNM"]
     assert all(Path(t["xlsx"]).is_file() and Path(t["csv"]).is_file() for t in templates)
-    assert len(_completed_runs("issue-templates")) == 1
+    assert len(_completed_runs("issue-templates", started)) == 1
 
     simulated = json.loads(_run("simulate", "--year", "2022", "--json"))
     assert simulated and all(Path(f["file"]).is_file() for f in simulated)
@@ -60,12 +64,12 @@ def test_templates_simulate_collect_rollup_export_and_remind_through_the_cli(pre
     assert sorted((v["economy"], v["version"]) for v in versions) == sorted(
         (o["economy"], o["version"]) for o in collected["outcomes"]
     )
-    assert len(_completed_runs("collect-submissions")) == 2
+    assert len(_completed_runs("collect-submissions", started)) == 2
     assert "## Collection 2022, as of 2022-12-31" in _artifacts("collection-2022")
 
     rolled_up = json.loads(_run("rollup", "--year", "2022", "--as-of", "2022-12-31", "--json"))
     assert rolled_up["created"] is True and set(rolled_up["files"]) == {"sdmx-csv", "csv", "xlsx"}
-    assert len(_completed_runs("rollup-kpis")) == 1
+    assert len(_completed_runs("rollup-kpis", started)) == 1
     assert "KPI rollup 2022" in _artifacts("kpi-rollup-summary-2022")
     again = json.loads(_run("rollup", "--year", "2022", "--as-of", "2022-12-31", "--json"))
     assert (again["created"], again["snapshot_id"]) == (False, rolled_up["snapshot_id"])
@@ -84,5 +88,5 @@ def test_templates_simulate_collect_rollup_export_and_remind_through_the_cli(pre
     assert sorted(r["economy"] for r in outbox) == sorted(q["economy"] for q in reminded["queued"])
     assert {r["status"] for r in outbox} == {"pending"}  # no Slack token: they wait in the outbox
     assert reminded["delivery"]["waiting"] >= len(outbox)
-    assert len(_completed_runs("send-reminders")) == 1
+    assert len(_completed_runs("send-reminders", started)) == 1
     assert settings.resolved_inbox.is_dir()
