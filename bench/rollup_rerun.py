@@ -192,14 +192,11 @@ def plain_once(pairs: int) -> tuple[float, dict]:
 
 def _snapshot_frame(snapshot_id: int):
     from smewg.core.settings import get_settings
-    from smewg.core.store import create_store_engine, session_scope
+    from smewg.core.store import store_session
     from smewg.work.rollup import snapshot_figures
 
-    engine = create_store_engine(get_settings().resolved_database_url)
-    with session_scope(engine) as session:
-        frame = snapshot_figures(session, snapshot_id)
-    engine.dispose()
-    return frame
+    with store_session(get_settings().resolved_database_url) as session:
+        return snapshot_figures(session, snapshot_id)
 
 
 def snapshot_as_dicts(snapshot_id: int) -> list[dict]:

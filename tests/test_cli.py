@@ -214,7 +214,8 @@ def test_a_command_with_prefect_api_url_set_records_its_run_there_and_starts_no_
     """Production: with PREFECT_API_URL naming a running server, a command starts no
     temporary server (none announced in its log, no server log written, no second process
     left) and its flow run is recorded, Completed, on that server."""
-    import httpx
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 
     from tests import collection_helpers as h
 
@@ -227,13 +228,10 @@ def test_a_command_with_prefect_api_url_set_records_its_run_there_and_starts_no_
     assert "Beginning flow run" in (logs / "smewg.log").read_text()
     assert "temporary server" not in (logs / "smewg.log").read_text().lower()
     assert not (logs / "prefect-server.log").exists()
-    runs = httpx.post(
-        f"{prefect_api}/flow_runs/filter",
-        json={"flows": {"name": {"any_": ["rollup-kpis"]}}, "sort": "START_TIME_DESC", "limit": 200},
-        timeout=30,
-    ).json()
-    ours = [r for r in runs if r["parameters"] == {"year": 2022, "as_of": "2022-06-30"}]
-    assert [r["state_type"] for r in ours] == ["COMPLETED"]
+    with get_client(sync_client=True) as client:  # the session's server (prefect_api)
+        runs = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["rollup-kpis"])))
+    ours = [r for r in runs if r.parameters == {"year": 2022, "as_of": "2022-06-30"}]
+    assert [r.state.type.value for r in ours if r.state] == ["COMPLETED"]
 
 
 def test_serve_without_a_running_prefect_server_says_what_to_start_and_starts_nothing(smewg_home):

@@ -194,14 +194,13 @@ def failed_outcomes(data: pd.DataFrame, suite) -> list[Any]:
     """
     from smewg.work import gx_runtime
 
-    if len(suite.expectations) < 2:
-        return [outcome for outcome in gx_runtime.run_suite(data, suite).results if not outcome.success]
-    verdicts = gx_runtime.run_suite(data, suite, gx_runtime.PASS_OR_FAIL)
-    failing = {int(outcome.expectation_config.meta["rule"]) for outcome in verdicts.results if not outcome.success}
-    if not failing:
-        return []
-    detailed = gx_runtime.run_suite(data, _rules_of(suite, frozenset(failing)))
-    return [outcome for outcome in detailed.results if not outcome.success]
+    if len(suite.expectations) > 1:
+        verdicts = gx_runtime.run_suite(data, suite, gx_runtime.PASS_OR_FAIL)
+        failing = {int(outcome.expectation_config.meta["rule"]) for outcome in verdicts.results if not outcome.success}
+        if not failing:
+            return []
+        suite = _rules_of(suite, frozenset(failing))
+    return [outcome for outcome in gx_runtime.run_suite(data, suite).results if not outcome.success]
 
 
 def _rules_of(suite, rules: frozenset[int]):
@@ -274,14 +273,13 @@ def _suite_from(data: dict[str, Any], part: str, expectations: list[dict[str, An
     return gx.ExpectationSuite(**{**data, "name": f"{data['name']}-{part}", "expectations": expectations})
 
 
-def _results(outcomes: list[Any]) -> list[tuple[int, Any, list[dict[str, Any]] | None]]:
-    """(rule index, GX outcome, failing entries or None) for each rule that failed."""
-    failed = []
-    for outcome in outcomes:
-        if not outcome.success:
-            entries = (outcome.result or {}).get("unexpected_index_list")
-            failed.append((int(outcome.expectation_config.meta["rule"]), outcome, entries or None))
-    return failed
+def _results(failed: list[Any]) -> list[tuple[int, Any, list[dict[str, Any]] | None]]:
+    """(rule index, GX outcome, failing entries or None) for each of the failed outcomes
+    :func:`failed_outcomes` gives."""
+    return [
+        (int(outcome.expectation_config.meta["rule"]), outcome, (outcome.result or {}).get("unexpected_index_list") or None)
+        for outcome in failed
+    ]
 
 
 def _problem(rule: dict[str, Any], outcome, entry: dict[str, Any] | None, parameters: dict[str, Any]) -> dict[str, Any]:

@@ -586,8 +586,8 @@ def _snapshot_of_inputs_and_latest(session: Session, cycle_id: int, key: str) ->
 
 
 def _unchanged(session: Session, snapshot: _Snapshot) -> SnapshotResult:
-    count: int = session.execute(_FIGURE_COUNT, {"snapshot_id": snapshot.id}).scalar_one()
-    return SnapshotResult(snapshot.id, False, list(snapshot.submission_ids), int(count))
+    count = int(session.execute(_FIGURE_COUNT, {"snapshot_id": snapshot.id}).scalar_one())
+    return SnapshotResult(snapshot.id, False, list(snapshot.submission_ids), count)
 
 
 def _touched_since(
@@ -621,7 +621,7 @@ def _touched_since(
 _CONTENT = [_OBSERVATIONS.c[name] for name in ("indicator_id", "breakdown", "value", "unit", "note")]
 _BALANCE = func.sum(case((_OBSERVATIONS.c.submission_id == bindparam("old", type_=Integer), 1), else_=-1))
 _INDICATORS_CHANGED = select(
-    select(_CONTENT[0])
+    select(_OBSERVATIONS.c.indicator_id)
     .where(
         _OBSERVATIONS.c.submission_id.in_([bindparam("old", type_=Integer), bindparam("new", type_=Integer)]),
         _OBSERVATIONS.c.status != "quarantined",
@@ -694,8 +694,7 @@ def _store_figures(
         connection.execute(_INSERT_PARTS, own)
     if figures:
         connection.execute(_INSERT_FIGURES, [{"snapshot_id": snapshot_id, **f} for f in figures])
-    coverage = sum(1 for f in figures if f["statistic"] in COVERAGE_STATISTICS)
-    return held + sum(part["figures"] for part in own) + coverage
+    return held + len(figures)  # borrowed through the copied parts, and stored here
 
 
 _COPY_PARTS = (
