@@ -451,3 +451,34 @@ def test_a_long_data_quality_annex_prints_its_first_rows_and_keeps_all_in_the_xl
         "Data quality"
     ]
     assert len(list(sheet.iter_rows())) == 1 + len(data.quality)
+
+
+def test_a_note_with_terminal_control_characters_still_gives_the_review_its_xlsx(store, midterm, tmp_path):
+    """A note is an economy's free text: an escape sequence or a NUL in it (which XML, and so
+    openpyxl, refuses) is shown as U+FFFD in the XLSX instead of failing the whole review."""
+    from openpyxl import load_workbook
+
+    from smewg.core.catalogue import load_catalogue
+    from smewg.work import review_report
+    from smewg.work.review_data import load_review_data
+
+    with session_scope(create_store_engine(store.resolved_database_url)) as session:
+        data = load_review_data(session, "midterm", {int(y): s for y, s in midterm.snapshot.items()})
+    data.notes[0] = {**data.notes[0], "note": "=HYPERLINK(x) \x1b[31mred\x00 <!channel>"}
+    catalogue = load_catalogue(store.plan_file, store.economies_file)
+    model = review_report.report_model(
+        data,
+        catalogue,
+        title="Mid-term review",
+        reported_by="Chair",
+        audience="SMEWG",
+        version=1,
+        as_of="2022-12-31",
+        built_at=datetime.now(UTC),
+        inputs_key="k",
+        changes=[],
+        chart_dir=tmp_path,
+    )
+    path = review_report.write_xlsx(data, catalogue.plan, tmp_path / "r.xlsx", model)
+    notes = [row[-1] for row in load_workbook(path, read_only=True)["Notes"].iter_rows(min_row=2, values_only=True)]
+    assert notes[0] == "'=HYPERLINK(x) \ufffd[31mred\ufffd <!channel>"

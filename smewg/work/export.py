@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from smewg.core.catalogue import Plan
@@ -35,10 +36,13 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value):
-    """A text cell that cannot run as a spreadsheet formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """A text cell that cannot run as a spreadsheet formula, and that a workbook can hold:
+    control characters XML forbids (an escape sequence in a note, say) become U+FFFD, where
+    openpyxl would refuse the whole workbook."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
