@@ -419,6 +419,25 @@ def test_figures_beyond_a_sheets_rows_go_to_a_sheet_per_year(tmp_path, monkeypat
     assert [len(list(chunks[name].iter_rows())) for name in chunks.sheetnames[:2]] == [3, 2]
 
 
+def _midterm_model(data, catalogue, chart_dir: Path) -> dict:
+    """The mid-term review's report model of ``data``, as a build makes it (version 1)."""
+    from smewg.work import review_report
+
+    return review_report.report_model(
+        data,
+        catalogue,
+        title="Mid-term review",
+        reported_by="Chair",
+        audience="SMEWG",
+        version=1,
+        as_of="2022-12-31",
+        built_at=datetime.now(UTC),
+        inputs_key="k",
+        changes=[],
+        chart_dir=chart_dir,
+    )
+
+
 def test_a_long_data_quality_annex_prints_its_first_rows_and_keeps_all_in_the_xlsx(store, midterm, tmp_path, monkeypatch):
     from openpyxl import load_workbook
 
@@ -431,19 +450,7 @@ def test_a_long_data_quality_annex_prints_its_first_rows_and_keeps_all_in_the_xl
     assert len(data.quality) > 3, "the simulated cycles quarantine and flag some rows"
     monkeypatch.setattr(review_report, "ANNEX_ROWS", 2)
     catalogue = load_catalogue(store.plan_file, store.economies_file)
-    model = review_report.report_model(
-        data,
-        catalogue,
-        title="Mid-term review",
-        reported_by="Chair",
-        audience="SMEWG",
-        version=1,
-        as_of="2022-12-31",
-        built_at=datetime.now(UTC),
-        inputs_key="k",
-        changes=[],
-        chart_dir=tmp_path,
-    )
+    model = _midterm_model(data, catalogue, tmp_path)
     html = review_report.render_html(model)
     assert f"Rows quarantined or flagged in the versions used ({len(data.quality)})" in html
     assert f"{len(data.quality) - 2} more rows are in the review's XLSX (sheet Data quality)." in html
@@ -466,19 +473,7 @@ def test_a_note_with_terminal_control_characters_still_gives_the_review_its_xlsx
         data = load_review_data(session, "midterm", {int(y): s for y, s in midterm.snapshot.items()})
     data.notes[0] = {**data.notes[0], "note": "=HYPERLINK(x) \x1b[31mred\x00 <!channel>"}
     catalogue = load_catalogue(store.plan_file, store.economies_file)
-    model = review_report.report_model(
-        data,
-        catalogue,
-        title="Mid-term review",
-        reported_by="Chair",
-        audience="SMEWG",
-        version=1,
-        as_of="2022-12-31",
-        built_at=datetime.now(UTC),
-        inputs_key="k",
-        changes=[],
-        chart_dir=tmp_path,
-    )
+    model = _midterm_model(data, catalogue, tmp_path)
     path = review_report.write_xlsx(data, catalogue.plan, tmp_path / "r.xlsx", model)
     notes = [row[-1] for row in load_workbook(path, read_only=True)["Notes"].iter_rows(min_row=2, values_only=True)]
     assert notes[0] == "'=HYPERLINK(x) \ufffd[31mred\ufffd <!channel>"
